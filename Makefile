@@ -1,0 +1,36 @@
+# dbt-armor developer commands. Each target creates/uses the local virtualenv in .venv.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test test-all lint bench report-screenshot clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c constraints.txt --config-settings editable_mode=compat \
+		-e '.[core,duckdb,dev]' dbt-duckdb
+	touch $(STAMP)
+
+demo: venv
+	$(PY) -m dbt_armor.demo
+
+lint: venv
+	$(VENV)/bin/ruff check dbt_armor tests bench
+	$(VENV)/bin/ruff format --check dbt_armor tests bench
+	$(VENV)/bin/mypy
+
+test: lint
+	$(PY) -m pytest -m "not slow" -q
+
+test-all: lint
+	$(PY) -m pytest -q
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache integration_project/target

@@ -1,0 +1,1 @@
+"""Command-line interface: parses, wires, renders, and maps exceptions to exit codes."""

@@ -1,0 +1,84 @@
+"""The ``dbt-armor`` click group. Subcommands are imported lazily so ``--help`` stays fast.
+
+Each subcommand lives in ``dbt_armor/cli/<module>.py`` and exposes a click command named
+``command``. Exceptions from the ArmorError tree become one line on stderr and their exit code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from dbt_armor import __version__
+from dbt_armor.errors import ArmorError, ExitCode
+
+# command name -> (module, short help). The wrapper commands share one module.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("dbt_armor.cli.wrap", "Gate, then run `dbt run` with any dbt arguments."),
+    "build": ("dbt_armor.cli.wrap", "Gate, then run `dbt build` with any dbt arguments."),
+    "seed": ("dbt_armor.cli.wrap", "Gate, then run `dbt seed` with any dbt arguments."),
+    "snapshot": ("dbt_armor.cli.wrap", "Gate, then run `dbt snapshot` with any dbt arguments."),
+    "gate": ("dbt_armor.cli.gate", "Check upstream sources on the platform without running dbt."),
+    "map": ("dbt_armor.cli.map", "Show how dbt nodes map to platform qualified names."),
+    "sync": ("dbt_armor.cli.sync", "Sync dbt tests into platform rules (plan / apply)."),
+    "lineage": ("dbt_armor.cli.lineage", "Publish the dbt lineage to the platform."),
+    "ci": ("dbt_armor.cli.ci", "Check a pull request against production artifacts."),
+    "doctor": ("dbt_armor.cli.doctor", "Show configuration, connectivity and the dbt engine."),
+    "emulator": ("dbt_armor.cli.emulator", "Run the local AnomalyArmor-compatible server."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported only when invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        factory = getattr(module, "make_command", None)
+        if factory is not None:
+            cmd: click.Command = factory(cmd_name)
+        else:
+            cmd = module.command
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, help_) for name, (_, help_) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dbt-armor")
+def cli() -> None:
+    """dbt-armor: never build on stale or broken upstream data.
+
+    Exit codes: 0 ok, 1 dbt failure, 2 usage/config error, 3 blocked by the gate,
+    4 platform unreachable (fail-closed).
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point: run the CLI and turn ArmorErrors into exit codes."""
+    try:
+        code = cli.main(args=argv, prog_name="dbt-armor", standalone_mode=False)
+    except ArmorError as exc:
+        click.echo(f"dbt-armor: error: {exc}", err=True)
+        sys.exit(int(exc.exit_code))
+    except click.exceptions.Abort:
+        click.echo("dbt-armor: aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(ExitCode.USAGE)
+    except KeyboardInterrupt:
+        click.echo("dbt-armor: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(int(code) if isinstance(code, int) else 0)
