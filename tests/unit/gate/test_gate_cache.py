@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from gate_helpers import NOW, failure, fact
+from gate_helpers import NOW, fact, failure
 
 from dbt_armor.gate import cache
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from gate_helpers import NOW, failure, fact, info, one
+from gate_helpers import NOW, fact, failure, info, one
 
 from dbt_armor.gate.decide import decide, skip_set
 from dbt_armor.gate.facts import Level, Outcome

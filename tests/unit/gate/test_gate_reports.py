@@ -5,7 +5,7 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from gate_helpers import NOW, failure, fact, info
+from gate_helpers import NOW, fact, failure, info
 from rich.console import Console
 
 from dbt_armor.gate.decide import Decision, decide
