@@ -1,0 +1,95 @@
+"""``dbt-armor lineage publish``: parse flags, resolve settings, publish, print the outcome.
+
+No lineage logic here: everything is in ``dbt_armor.lineage``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from dbt_armor.errors import UsageError
+
+
+@click.group(name="lineage")
+def command() -> None:
+    """Publish the dbt lineage (sources, seeds, models, snapshots, exposures) to the platform."""
+
+
+@command.command(name="publish")
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="dbt project directory (holds dbt_project.yml and dbt_armor.yml).",
+)
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="manifest.json to publish [default: <project-dir>/target/manifest.json].",
+)
+@click.option("--target", default=None, help="dbt target name (picks the data source).")
+@click.option("--data-source", default=None, help="Platform data-source name (overrides config).")
+@click.option("--asset-id", default=None, help="Data-source asset id (skips the name lookup).")
+@click.option(
+    "--slim/--full",
+    default=True,
+    show_default=True,
+    help="Upload only what the importer reads (--slim) or dbt's manifest as written (--full).",
+)
+@click.option("--force", is_flag=True, help="Upload even if the lineage is unchanged.")
+@click.option("--wait", is_flag=True, help="Wait for the platform's catalog sync job to finish.")
+@click.option("--wait-timeout", type=float, default=300.0, show_default=True, help="Seconds.")
+@click.option(
+    "--sync-to-catalog/--no-sync-to-catalog",
+    default=True,
+    show_default=True,
+    help="Ask the platform to start a catalog sync after the upload.",
+)
+@click.option("--api-url", default=None, help="Platform API URL (overrides config).")
+@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+def publish_cmd(
+    project_dir: Path,
+    manifest_path: Path | None,
+    target: str | None,
+    data_source: str | None,
+    asset_id: str | None,
+    slim: bool,
+    force: bool,
+    wait: bool,
+    wait_timeout: float,
+    sync_to_catalog: bool,
+    api_url: str | None,
+    as_json: bool,
+) -> None:
+    """Upload the project's lineage to its data source; skipped when unchanged."""
+    from dbt_armor.config import resolve_settings
+    from dbt_armor.lineage import publish
+
+    if wait_timeout <= 0:
+        raise UsageError("--wait-timeout must be positive", hint="pass a number of seconds")
+    overrides = {"api_url": api_url} if api_url else {}
+    settings = resolve_settings(overrides, os.environ, project_dir, None)
+    path = manifest_path or project_dir / "target" / "manifest.json"
+    outcome = publish(
+        settings,
+        path,
+        target=target,
+        data_source=data_source,
+        asset_id=asset_id,
+        slim=slim,
+        force=force,
+        wait=wait,
+        wait_timeout=wait_timeout,
+        sync_to_catalog=sync_to_catalog,
+    )
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True))
+    else:
+        click.echo(outcome.summary())
