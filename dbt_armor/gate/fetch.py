@@ -1,0 +1,279 @@
+"""Reads the gate's facts from the platform with as few requests as the data allows.
+
+Owns the request strategy (per-asset GETs or paged lists per data source, concurrency,
+the overall deadline, optional refresh). Must not decide anything: it only returns facts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from functools import partial
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from dbt_armor.errors import NotFoundError, PlatformTimeout
+from dbt_armor.gate.facts import RuleFailure, SourceFact
+
+if TYPE_CHECKING:  # pragma: no cover
+    from dbt_armor.api.client import ArmorClient
+
+T = TypeVar("T")
+PAGE = 100
+# With this many names or fewer in a data source, GET each one without probing the list.
+DIRECT_MAX = 3
+
+
+@dataclass(frozen=True)
+class FetchTarget:
+    """One upstream table to ask about."""
+
+    unique_id: str
+    qualified_name: str  # data_source.database.schema.table
+    data_source: str
+    table_path: str  # database.schema.table
+
+
+@dataclass
+class FetchStats:
+    strategy: dict[str, str]  # data source -> "get" | "list"
+
+
+class _Runner:
+    """A thread pool with a shared deadline for all platform reads of one gate run."""
+
+    def __init__(self, workers: int, deadline: float) -> None:
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="armor-gate")
+        self.end = time.monotonic() + deadline
+        self.deadline = deadline
+
+    def all(self, calls: Iterable[Callable[[], T]]) -> list[T]:
+        futures: list[Future[T]] = [self.pool.submit(c) for c in calls]
+        if not futures:
+            return []
+        done, pending = wait(
+            futures, timeout=max(0.0, self.end - time.monotonic()), return_when=FIRST_EXCEPTION
+        )
+        for f in done:
+            exc = f.exception()
+            if exc is not None:
+                for p in pending:
+                    p.cancel()
+                raise exc
+        if pending:
+            for p in pending:
+                p.cancel()
+            raise PlatformTimeout(
+                f"the platform did not answer within the gate deadline of {self.deadline:g} s",
+                hint="retry later, raise --deadline, or use --on-api-error cached|open",
+            )
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _fact(target: FetchTarget, status: Any) -> SourceFact:
+    state = status.status.value if hasattr(status.status, "value") else str(status.status)
+    if state == "fresh" and status.is_stale:
+        state = "stale"
+    return SourceFact(
+        unique_id=target.unique_id,
+        qualified_name=target.qualified_name,
+        status=state,
+        hours_since_update=status.hours_since_update,
+        threshold_hours=status.threshold_hours,
+        last_updated=status.last_updated,
+        checked_at=status.checked_at,
+    )
+
+
+def _get_one(client: ArmorClient, target: FetchTarget) -> SourceFact:
+    try:
+        return _fact(target, client.freshness.get(target.qualified_name))
+    except NotFoundError:
+        return SourceFact(target.unique_id, target.qualified_name, "not_monitored")
+
+
+def _list_page(client: ArmorClient, source: str, offset: int) -> Any:
+    return client.freshness.list(source=source, limit=PAGE, offset=offset)
+
+
+@dataclass
+class _Plan:
+    """What is left to read for one data source after probing its first list page."""
+
+    source: str
+    targets: list[FetchTarget]
+    strategy: str = "get"
+    gets: list[FetchTarget] | None = None
+    offsets: list[int] | None = None
+    found: dict[str, SourceFact] | None = None
+
+    def absorb(self, page: Any) -> None:
+        by_name = {t.qualified_name.lower(): t for t in self.targets}
+        found = self.found if self.found is not None else {}
+        for item in page.items:
+            target = by_name.get(str(item.qualified_name).lower())
+            if target is not None:
+                found[target.unique_id] = _fact(target, item)
+        self.found = found
+
+
+def _probe(client: ArmorClient, source: str, targets: list[FetchTarget]) -> _Plan:
+    """Choose GETs or the paged list for one data source (cost: N GETs vs remaining pages)."""
+    plan = _Plan(source, targets)
+    if len(targets) <= DIRECT_MAX:
+        plan.gets = list(targets)
+        return plan
+    first = _list_page(client, source, 0)
+    plan.absorb(first)
+    found = plan.found or {}
+    missing = [t for t in targets if t.unique_id not in found]
+    if not first.has_more or not missing:
+        plan.strategy, plan.offsets = "list", []
+        return plan
+    if first.total is None:
+        plan.gets = missing
+        return plan
+    pages_left = math.ceil(first.total / PAGE) - 1
+    if pages_left > len(missing):
+        plan.gets = missing
+        return plan
+    plan.strategy = "list"
+    plan.offsets = [PAGE * (i + 1) for i in range(pages_left)]
+    return plan
+
+
+def _suffix_match(rule_path: str, table_path: str) -> bool:
+    rule = [p for p in rule_path.lower().split(".") if p]
+    table = table_path.lower().split(".")
+    return bool(rule) and len(rule) <= len(table) and table[-len(rule) :] == rule
+
+
+def _quality(
+    client: ArmorClient, source: str, targets: list[FetchTarget]
+) -> dict[str, list[RuleFailure]]:
+    """Failing validity rules and referential checks per target, from one list each."""
+    out: dict[str, list[RuleFailure]] = defaultdict(list)
+    try:
+        rules = [r for r in client.validity.iter(source) if r.is_active]
+    except NotFoundError:
+        rules = []
+    try:
+        checks = [c for c in client.referential.iter(source) if c.is_active]
+    except NotFoundError:
+        checks = []
+    for t in targets:
+        for r in rules:
+            if r.latest_status == "fail" and _suffix_match(r.table_path, t.table_path):
+                out[t.unique_id].append(
+                    RuleFailure(
+                        "validity",
+                        r.name or r.rule_type or r.uuid,
+                        (r.severity or "warning").lower(),
+                        r.column_name,
+                        r.rule_type,
+                    )
+                )
+        for c in checks:
+            if c.latest_status == "fail" and _suffix_match(c.child_table_path, t.table_path):
+                detail = f"{c.child_column_name} -> {c.parent_table_path}.{c.parent_column_name}"
+                out[t.unique_id].append(
+                    RuleFailure(
+                        "referential",
+                        c.name or c.id,
+                        (c.severity or "error").lower(),
+                        c.child_column_name,
+                        detail,
+                    )
+                )
+    return out
+
+
+def _tagged(plan: _Plan, call: Callable[[], Any]) -> tuple[_Plan, Any]:
+    return plan, call()
+
+
+def _refresh(client: ArmorClient, target: FetchTarget, timeout: float) -> None:
+    try:
+        client.freshness.refresh(target.qualified_name, wait=True, timeout=timeout)
+    except NotFoundError:
+        return
+
+
+def fetch_facts(
+    client: ArmorClient,
+    targets: Iterable[FetchTarget],
+    *,
+    workers: int = 8,
+    deadline: float = 60.0,
+    refresh: bool = False,
+    quality: bool = True,
+    stats: FetchStats | None = None,
+) -> dict[str, SourceFact]:
+    """Facts for every target (unique_id -> SourceFact) within ``deadline`` seconds."""
+    by_source: dict[str, list[FetchTarget]] = defaultdict(list)
+    for t in targets:
+        by_source[t.data_source].append(t)
+    if not by_source:
+        return {}
+    runner = _Runner(workers, deadline)
+    try:
+        if refresh:
+            budget = max(1.0, deadline / 2)
+            flat = [t for ts in by_source.values() for t in ts]
+            runner.all([partial(_refresh, client, t, budget) for t in flat])
+        plans = runner.all([partial(_probe, client, s, ts) for s, ts in by_source.items()])
+        calls: list[Callable[[], tuple[_Plan, Any]]] = []
+        for plan in plans:
+            if stats is not None:
+                stats.strategy[plan.source] = plan.strategy
+            for t in plan.gets or []:
+                calls.append(partial(_tagged, plan, partial(_get_one, client, t)))
+            for o in plan.offsets or []:
+                calls.append(partial(_tagged, plan, partial(_list_page, client, plan.source, o)))
+        facts: dict[str, SourceFact] = {}
+        for plan, got in runner.all(calls):
+            if isinstance(got, SourceFact):
+                facts[got.unique_id] = got
+            else:
+                plan.absorb(got)
+        for plan in plans:
+            facts.update(plan.found or {})
+            if plan.strategy == "list":
+                # The whole list for this data source was read: absent means not monitored.
+                for t in plan.targets:
+                    if t.unique_id not in facts:
+                        facts[t.unique_id] = SourceFact(
+                            t.unique_id, t.qualified_name, "not_monitored"
+                        )
+        if quality:
+            failing = runner.all([partial(_quality, client, s, ts) for s, ts in by_source.items()])
+            for per_target in failing:
+                for uid, fails in per_target.items():
+                    old = facts[uid]
+                    facts[uid] = SourceFact(
+                        old.unique_id,
+                        old.qualified_name,
+                        old.status,
+                        old.hours_since_update,
+                        old.threshold_hours,
+                        old.last_updated,
+                        old.checked_at,
+                        tuple(fails),
+                    )
+        return facts
+    finally:
+        runner.close()
+
+
+def targets_from(resolved: Mapping[str, Any]) -> list[FetchTarget]:
+    """FetchTargets from unique_id -> QualifiedName (``full``, ``data_source``, ``table_path``)."""
+    return [
+        FetchTarget(uid, str(q.full), str(q.data_source), str(q.table_path))
+        for uid, q in sorted(resolved.items())
+    ]
