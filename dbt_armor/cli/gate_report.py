@@ -1,0 +1,69 @@
+"""Renders a GateResult for the CLI: console, --format json, JUnit, Markdown, GitHub outputs.
+
+Output only; decides nothing. Reads GITHUB_ACTIONS / GITHUB_STEP_SUMMARY from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from dbt_armor.gate.engine import GateResult
+from dbt_armor.report.annotations import render_annotations
+from dbt_armor.report.artifact import write_text
+from dbt_armor.report.console import render_console
+from dbt_armor.report.junit import render_junit
+from dbt_armor.report.markdown import render_markdown
+
+CHUNK = 100_000
+
+
+def env_vars(text: str) -> dict[str, str]:
+    """DBT_ARMOR_RESULTS (chunked above 100,000 bytes) for dbt's environment."""
+    try:
+        from dbt_armor.dbt import results_env
+
+        got: dict[str, str] = results_env(text)
+        return got
+    except ImportError:
+        pass
+    data = text.encode()
+    if len(data) <= CHUNK:
+        return {"DBT_ARMOR_RESULTS": text}
+    parts = [text[i : i + CHUNK // 4] for i in range(0, len(text), CHUNK // 4)]
+    out = {"DBT_ARMOR_RESULTS": json.dumps({"version": 1, "chunks": len(parts)})}
+    out.update({f"DBT_ARMOR_RESULTS_{i + 1}": p for i, p in enumerate(parts)})
+    return out
+
+
+def emit_reports(
+    console: Console, result: GateResult, opts: dict[str, Any], *, json_out: bool
+) -> None:
+    render_console(
+        console, result.decision, mode=result.options.mode, skipped=result.skipped, note=result.note
+    )
+    if opts.get("junit_xml"):
+        write_text(
+            Path(opts["junit_xml"]),
+            render_junit(result.decision, duration=result.timings.get("fetch", 0)),
+        )
+    markdown = render_markdown(result.decision, mode=result.options.mode, skipped=result.skipped)
+    if opts.get("markdown"):
+        write_text(Path(opts["markdown"]), markdown)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        try:
+            with open(summary, "a", encoding="utf-8") as fh:
+                fh.write(markdown)
+        except OSError as exc:
+            console.print(f"dbt-armor: warning: cannot write GITHUB_STEP_SUMMARY: {exc}")
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in render_annotations(result.decision):
+            sys.stdout.write(line + "\n") if not json_out else sys.stderr.write(line + "\n")
+    if json_out:
+        sys.stdout.write(json.dumps(result.artifact, indent=2, sort_keys=True) + "\n")

@@ -1,0 +1,189 @@
+"""``dbt-armor run|build|seed|snapshot``: gate, report, then run dbt with every other argument.
+
+Owns our wrapper options and the gate -> report -> dbt -> lineage sequence; every argument it
+does not own goes to dbt unchanged. The API key is never part of dbt's argv or environment.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from dbt_armor.errors import ConfigError
+
+PASS_THROUGH = {
+    "ignore_unknown_options": True,
+    "allow_extra_args": True,
+    "help_option_names": ["-h", "--help"],
+}
+
+
+def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options shared by the wrapper commands and ``dbt-armor gate``."""
+    opts = [
+        click.option(
+            "--on-fail",
+            "on_fail",
+            type=click.Choice(["block", "skip"]),
+            default=None,
+            help="block: run nothing (default); skip: skip only affected nodes.",
+        ),
+        click.option(
+            "--on-api-error",
+            type=click.Choice(["fail", "open", "cached"]),
+            default=None,
+            help="What to do when the platform cannot be reached.",
+        ),
+        click.option(
+            "--cache-ttl",
+            type=float,
+            default=None,
+            help="Hours a cached fact stays usable with --on-api-error cached (6).",
+        ),
+        click.option(
+            "--deadline",
+            type=float,
+            default=None,
+            help="Seconds allowed for all platform reads (60).",
+        ),
+        click.option("--refresh", is_flag=True, help="Ask the platform to re-check first."),
+        click.option("--max-age", type=float, default=None, help="Stale after this many hours."),
+        click.option(
+            "--policy",
+            "policy",
+            multiple=True,
+            metavar="KEY=VALUE",
+            help="Override a policy key for this run, e.g. stale=warn (repeatable).",
+        ),
+        click.option("--junit-xml", type=click.Path(path_type=Path), default=None),
+        click.option("--markdown", type=click.Path(path_type=Path), default=None),
+        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+        click.option("--dbt-executable", default=None, help="dbt binary for subprocess mode."),
+        click.option(
+            "--dbt-mode", type=click.Choice(["auto", "inprocess", "subprocess"]), default="auto"
+        ),
+        click.option("--api-url", default=None, help="Platform API URL (else ARMOR_API_URL)."),
+    ]
+    for opt in reversed(opts):
+        func = opt(func)
+    return func
+
+
+def _flag_value(args: Sequence[str], flag: str) -> str | None:
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag + "="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def add_excludes(args: list[str], selectors: Sequence[str]) -> list[str]:
+    """Exclude ``selectors`` too, merging into an existing ``--exclude`` if there is one."""
+    if not selectors:
+        return list(args)
+    out = list(args)
+    if "--exclude" in out:
+        at = out.index("--exclude") + 1
+        return out[:at] + list(selectors) + out[at:]
+    return [*out, "--exclude", *selectors]
+
+
+def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> int:
+    """Gate (and, for a wrapper command, run dbt). Returns the process exit code."""
+    from dbt_armor.api.client import ArmorClient
+    from dbt_armor.config import resolve_settings
+    from dbt_armor.gate.api import check, prepare, write_outputs
+
+    project_dir = Path(_flag_value(dbt_args, "--project-dir") or ".")
+    profiles = _flag_value(dbt_args, "--profiles-dir")
+    target = _flag_value(dbt_args, "--target")
+    json_out = opts["fmt"] == "json"
+    console = Console(stderr=json_out, highlight=False)
+    settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=project_dir)
+    if settings.api_key is None:
+        raise ConfigError(
+            "no API key for the platform",
+            hint="export ARMOR_API_KEY=aa_live_... (never put it in a file)",
+        )
+    prepared = prepare(
+        project_dir,
+        dbt_args,
+        profiles_dir=Path(profiles) if profiles else None,
+        executable=opts["dbt_executable"],
+        mode=opts["dbt_mode"],
+    )
+    policy = list(opts["policy"])
+    if opts["max_age"] is not None:
+        policy.append(f"max_age={opts['max_age']}")
+    overrides = {
+        "on_api_error": opts["on_api_error"],
+        "mode": opts["on_fail"],
+        "cache_ttl": opts["cache_ttl"],
+        "deadline": opts["deadline"],
+    }
+    with ArmorClient.from_settings(settings) as client:
+        result = check(
+            prepared,
+            settings,
+            client=client,
+            target=target,
+            flag_policy=policy,
+            run_overrides=overrides,
+            refresh=opts["refresh"],
+        )
+    from dbt_armor.cli.gate_report import emit_reports
+
+    emit_reports(console, result, opts, json_out=json_out)
+    if command is None or result.exit_code != 0:
+        if opts.get("emit_env") is not None:
+            from dbt_armor.cli.gate_report import env_vars
+            from dbt_armor.report.artifact import write_env_file
+
+            write_env_file(opts["emit_env"], env_vars(result.results_json))
+        return result.exit_code
+    from dbt_armor.cli.gate_report import env_vars
+
+    args = list(dbt_args)
+    if result.options.mode == "skip" and result.skipped_selectors:
+        args = add_excludes(args, result.skipped_selectors)
+    env = env_vars(result.results_json)
+    started = time.perf_counter()
+    code = int(prepared.invoker.run(command, args, env))
+    result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
+    result.artifact["exit_code"] = code
+    write_outputs(prepared.target_dir, result)
+    if opts.get("publish_lineage"):
+        try:
+            from dbt_armor.lineage import publish_best_effort
+
+            publish_best_effort(settings, prepared.manifest_path, target, console)
+        except ImportError:
+            console.print("dbt-armor: warning: lineage publishing is not available")
+    return code
+
+
+def make_command(name: str) -> click.Command:
+    """The click command for one wrapped dbt command (run, build, seed, snapshot)."""
+
+    @click.command(
+        name=name,
+        context_settings=PASS_THROUGH,
+        help=f"Gate the selection's upstream sources, then `dbt {name}` with the "
+        "remaining arguments (exit 3 when blocked, 4 when the platform is down).",
+    )
+    @gate_options
+    @click.option(
+        "--publish-lineage", is_flag=True, help="Publish lineage after dbt (best effort)."
+    )
+    @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
+    @click.pass_context
+    def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:
+        return run_gate(opts, [*dbt_args, *ctx.args], name)
+
+    return command
