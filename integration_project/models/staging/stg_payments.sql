@@ -1,0 +1,7 @@
+select
+    id as payment_id,
+    order_id,
+    payment_method,
+    amount_cents / 100.0 as amount,
+    loaded_at
+from {{ source('shop', 'payments') }}
