@@ -1,0 +1,176 @@
+"""Load dbt's manifest.json (schema v10-v12, later versions with a warning) into a lean typed
+subset with msgspec. Owns the file, version checks and one-line errors; must not talk HTTP,
+read the environment, or know about the platform.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from dbt_armor.errors import ManifestError
+from dbt_armor.project.nodes import (
+    Checksum,
+    DependsOn,
+    Exposure,
+    ExposureOwner,
+    FreshnessRule,
+    Node,
+    NodeConfig,
+    Quoting,
+    Source,
+    SourceConfig,
+    TestMetadata,
+    Threshold,
+    _as_dict,
+    _Base,
+)
+
+__all__ = [
+    "Checksum",
+    "DependsOn",
+    "Exposure",
+    "ExposureOwner",
+    "FreshnessRule",
+    "Manifest",
+    "Metadata",
+    "Node",
+    "NodeConfig",
+    "Quoting",
+    "Source",
+    "SourceConfig",
+    "TestMetadata",
+    "Threshold",
+    "decode_manifest",
+    "load_manifest",
+]
+
+SUPPORTED_VERSIONS = (10, 11, 12)
+_VERSION_RE = re.compile(r"/manifest/v(\d+)\.json")
+
+
+class Metadata(_Base):
+    dbt_schema_version: str = ""
+    dbt_version: str | None = None
+    project_name: str | None = None
+    adapter_type: str | None = None
+    generated_at: str | None = None
+    invocation_id: str | None = None
+    quoting: Quoting | None = None
+
+    @property
+    def schema_version(self) -> int | None:
+        """The manifest schema number (12 for ``.../manifest/v12.json``), None if unknown."""
+        match = _VERSION_RE.search(self.dbt_schema_version)
+        return int(match.group(1)) if match else None
+
+
+class Manifest(_Base, kw_only=True):
+    """The typed subset of a manifest. ``path`` and ``warning`` are set by the loader."""
+
+    metadata: Metadata
+    nodes: dict[str, Node] = msgspec.field(default_factory=dict)
+    sources: dict[str, Source] = msgspec.field(default_factory=dict)
+    exposures: dict[str, Exposure] = msgspec.field(default_factory=dict)
+    parent_map: dict[str, list[str]] | None = None
+    child_map: dict[str, list[str]] | None = None
+    path: str = ""
+    warning: str | None = None
+
+    @property
+    def adapter_type(self) -> str | None:
+        return self.metadata.adapter_type
+
+    def get(self, unique_id: str) -> Node | Source | Exposure | None:
+        """Look a node, source or exposure up by unique_id."""
+        found = self.nodes.get(unique_id) or self.sources.get(unique_id)
+        return found if found is not None else self.exposures.get(unique_id)
+
+    def of_type(self, *resource_types: str) -> list[Node]:
+        """Enabled nodes whose resource_type is one of ``resource_types``."""
+        return [n for n in self.nodes.values() if n.resource_type in resource_types]
+
+    def generic_tests(self) -> list[Node]:
+        return [n for n in self.nodes.values() if n.is_generic_test]
+
+
+_DECODER = msgspec.json.Decoder(type=Manifest)
+_PROBE = msgspec.json.Decoder(type=Any)
+
+
+def load_manifest(path: str | Path) -> Manifest:
+    """Read ``path`` into a :class:`Manifest`; raise ManifestError (one line) when unusable."""
+    file = Path(path)
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise ManifestError(
+            f"{file}: manifest not found", hint="run `dbt parse` first, or pass --manifest PATH"
+        ) from None
+    except IsADirectoryError:
+        raise ManifestError(
+            f"{file}: is a directory, expected manifest.json",
+            hint="pass the file, e.g. target/manifest.json",
+        ) from None
+    except OSError as exc:
+        raise ManifestError(f"{file}: cannot read manifest ({exc.strerror})") from None
+    return decode_manifest(data, str(file))
+
+
+def decode_manifest(data: bytes, source: str = "<manifest>") -> Manifest:
+    """Decode manifest bytes (``source`` names the file in errors)."""
+    try:
+        manifest = _DECODER.decode(data)
+    except msgspec.DecodeError as exc:
+        if isinstance(exc, msgspec.ValidationError):
+            _explain_shape_error(data, source, exc)
+        raise ManifestError(
+            f"{source}: expected JSON, found unreadable content ({exc})",
+            hint="regenerate it with `dbt parse`",
+        ) from None
+    _check_version(manifest.metadata.dbt_schema_version, source)
+    version = manifest.metadata.schema_version or 0
+    if version > SUPPORTED_VERSIONS[-1]:
+        manifest.warning = (
+            f"manifest schema v{version} is newer than the versions dbt-armor knows "
+            "(v10-v12); read as v12: upgrade dbt-armor if names look wrong"
+        )
+    manifest.path = source
+    return manifest
+
+
+def _explain_shape_error(data: bytes, source: str, exc: msgspec.ValidationError) -> None:
+    """Raise the most useful ManifestError for a file that parsed as JSON but not as a manifest."""
+    doc = _PROBE.decode(data)
+    schema = ""
+    if isinstance(doc, dict):
+        schema = str(_as_dict(doc.get("metadata")).get("dbt_schema_version") or "")
+    _check_version(schema, source)
+    raise ManifestError(
+        f"{source}: manifest does not have the expected shape: {exc}",
+        hint="regenerate it with `dbt parse`",
+    ) from None
+
+
+def _check_version(schema: str, source: str) -> None:
+    if "/manifest/" not in schema:
+        found = f"an artifact with schema {schema}" if schema else "no manifest metadata"
+        raise ManifestError(
+            f"{source}: expected a dbt manifest.json, found {found}",
+            hint="point --manifest at target/manifest.json",
+        )
+    match = _VERSION_RE.search(schema)
+    if match is None:
+        raise ManifestError(
+            f"{source}: unknown manifest schema {schema!r}, expected .../manifest/v10-v12.json",
+            hint="regenerate it with a current dbt (`dbt parse`)",
+        )
+    version = int(match.group(1))
+    if version < SUPPORTED_VERSIONS[0]:
+        raise ManifestError(
+            f"{source}: manifest schema v{version} is too old, v10-v12 are supported",
+            hint="regenerate it with dbt-core 1.6 or later (`dbt parse`)",
+        )

@@ -1,0 +1,231 @@
+"""Typed structs for the manifest entries dbt-armor reads: nodes, sources, exposures, configs.
+
+Owns normalising dbt's quirks per entry (null-dict freshness, config.meta vs meta, severity
+case, tags as str or list). Must not read files, talk HTTP or know about the platform.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+def _as_dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _as_tags(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+class _Base(msgspec.Struct, forbid_unknown_fields=False):
+    pass
+
+
+class Threshold(_Base):
+    count: int | None = None
+    period: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return self.count is not None and self.period is not None
+
+
+class FreshnessRule(_Base):
+    """A source's dbt freshness: warn/error thresholds. ``None`` thresholds are not configured."""
+
+    warn_after: Threshold | None = None
+    error_after: Threshold | None = None
+    filter: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.warn_after is not None and not self.warn_after.configured:
+            self.warn_after = None
+        if self.error_after is not None and not self.error_after.configured:
+            self.error_after = None
+
+    @property
+    def configured(self) -> bool:
+        return self.warn_after is not None or self.error_after is not None
+
+
+class Quoting(_Base):
+    database: bool | None = None
+    schema: bool | None = None
+    identifier: bool | None = None
+
+
+class DependsOn(_Base):
+    nodes: list[str] = msgspec.field(default_factory=list)
+
+
+class TestMetadata(_Base):
+    name: str = ""
+    kwargs: dict[str, Any] = msgspec.field(default_factory=dict)
+    namespace: str | None = None
+
+
+class Checksum(_Base):
+    name: str = ""
+    checksum: str = ""
+
+
+class NodeConfig(_Base):
+    materialized: str | None = None
+    enabled: bool = True
+    meta: dict[str, Any] | None = None
+    severity: str | None = None
+    where: str | None = None
+    warn_if: str | None = None
+    error_if: str | None = None
+    fail_calc: str | None = None
+    tags: list[str] | str | None = None
+    store_failures: bool | None = None
+    quoting: Quoting | None = None
+
+
+class _Armored(_Base):
+    """Shared accessors for anything that carries a merged ``meta`` dict.
+
+    ``raw_meta`` is the top-level JSON ``meta`` (may be null); ``meta`` is the merged result,
+    filled after decoding (its JSON name never occurs in a manifest).
+    """
+
+    raw_meta: dict[str, Any] | None = msgspec.field(default=None, name="meta")
+    meta: dict[str, Any] = msgspec.field(default_factory=dict, name="__armor_meta__")
+    raw_tags: list[str] | str | None = msgspec.field(default=None, name="tags")
+    tags: list[str] = msgspec.field(default_factory=list, name="__armor_tags__")
+
+    def _merge(self, config_meta: Any, config_tags: Any) -> None:
+        # config.meta is the merged, authoritative dict; top-level meta is the fallback.
+        merged = dict(_as_dict(self.raw_meta))
+        merged.update(_as_dict(config_meta))
+        self.meta = merged
+        self.tags = sorted(set(_as_tags(self.raw_tags)) | set(_as_tags(config_tags)))
+
+    @property
+    def armor_meta(self) -> dict[str, Any]:
+        """The ``meta.armor`` dict ({} if absent or not a dict)."""
+        return _as_dict(_as_dict(self.meta).get("armor"))
+
+
+class Node(_Armored, kw_only=True):
+    """A model, seed, snapshot, test, analysis or operation from ``manifest.nodes``."""
+
+    unique_id: str
+    resource_type: str
+    name: str = ""
+    package_name: str = ""
+    database: str | None = None
+    schema_: str | None = msgspec.field(default=None, name="schema")
+    alias: str | None = None
+    identifier: str | None = None
+    relation_name: str | None = None
+    fqn: list[str] = msgspec.field(default_factory=list)
+    original_file_path: str = ""
+    path: str = ""
+    config: NodeConfig = msgspec.field(default_factory=NodeConfig)
+    depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
+    test_metadata: TestMetadata | None = None
+    attached_node: str | None = None
+    column_name: str | None = None
+    file_key_name: str | None = None
+    checksum: Checksum | None = None
+
+    def __post_init__(self) -> None:
+        self._merge(self.config.meta, self.config.tags)
+
+    @property
+    def materialized(self) -> str | None:
+        return self.config.materialized
+
+    @property
+    def is_ephemeral(self) -> bool:
+        return self.config.materialized == "ephemeral"
+
+    @property
+    def severity(self) -> str:
+        """Test severity in lower case (dbt keeps user case, v2 uppercases); default "error"."""
+        return (self.config.severity or "error").strip().lower()
+
+    @property
+    def is_generic_test(self) -> bool:
+        return self.resource_type == "test" and self.test_metadata is not None
+
+
+class SourceConfig(_Base):
+    enabled: bool = True
+    meta: dict[str, Any] | None = None
+    freshness: FreshnessRule | None = None
+    loaded_at_field: str | None = None
+    tags: list[str] | str | None = None
+
+
+class Source(_Armored, kw_only=True):
+    """A source table from ``manifest.sources``."""
+
+    unique_id: str
+    resource_type: str = "source"
+    source_name: str = ""
+    name: str = ""
+    package_name: str = ""
+    database: str | None = None
+    schema_: str | None = msgspec.field(default=None, name="schema")
+    identifier: str | None = None
+    relation_name: str | None = None
+    loaded_at_field: str | None = None
+    loaded_at_query: str | None = None
+    freshness: FreshnessRule | None = None
+    fqn: list[str] = msgspec.field(default_factory=list)
+    original_file_path: str = ""
+    quoting: Quoting = msgspec.field(default_factory=Quoting)
+    config: SourceConfig = msgspec.field(default_factory=SourceConfig)
+    source_meta: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Older manifests keep source-level meta apart: it is the lowest layer.
+        if isinstance(self.source_meta, dict) and self.source_meta:
+            self.raw_meta = {**self.source_meta, **_as_dict(self.raw_meta)}
+        self._merge(self.config.meta, self.config.tags)
+        rule = self.freshness if self.freshness is not None else self.config.freshness
+        self.freshness = rule if rule is not None and rule.configured else None
+        if self.loaded_at_field is None:
+            self.loaded_at_field = self.config.loaded_at_field
+
+    @property
+    def enabled(self) -> bool:
+        return self.config.enabled
+
+
+class ExposureOwner(_Base):
+    name: str | None = None
+    email: str | None = None
+
+
+class _MetaOnlyConfig(_Base):
+    meta: dict[str, Any] | None = None
+    enabled: bool = True
+
+
+class Exposure(_Armored, kw_only=True):
+    """An exposure (dashboard, application...) from ``manifest.exposures``."""
+
+    unique_id: str
+    name: str = ""
+    type: str | None = None
+    owner: ExposureOwner = msgspec.field(default_factory=ExposureOwner)
+    url: str | None = None
+    label: str | None = None
+    maturity: str | None = None
+    package_name: str = ""
+    depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
+    original_file_path: str = ""
+    config: _MetaOnlyConfig = msgspec.field(default_factory=_MetaOnlyConfig)
+
+    def __post_init__(self) -> None:
+        self._merge(self.config.meta, None)
