@@ -42,9 +42,10 @@ class LineagePayload:
 
 def qualified_names(
     manifest_path: Path, target: str | None, data_sources: Mapping[str, str], case: str
-) -> dict[str, str]:
-    """unique_id -> qualified name for every source, seed, model and snapshot that resolves."""
-    from dbt_armor.project import load_manifest
+) -> tuple[str, dict[str, str]]:
+    """The project's default data source, and unique_id -> qualified name for every source,
+    seed, model and snapshot that resolves."""
+    from dbt_armor.project.manifest import load_manifest
     from dbt_armor.project.naming import NameResolver
 
     manifest = load_manifest(manifest_path)
@@ -61,7 +62,7 @@ def qualified_names(
             names[uid] = resolver.resolve(uid).full
         except ArmorError:
             continue  # unresolvable names are reported by `dbt-armor map --check`
-    return names
+    return str(resolver.default_source), names
 
 
 def armor_block(data_source: str, names: Mapping[str, str]) -> dict[str, Any]:

@@ -62,8 +62,10 @@ class PublishOutcome:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def resolve_data_source(settings: Settings, target: str | None, override: str | None) -> str:
-    """The platform data-source name for this dbt target (flag > per-target > ``*``)."""
+def resolve_data_source(
+    settings: Settings, target: str | None, override: str | None, default: str | None = None
+) -> str:
+    """The platform data-source name: flag > per-target > ``*`` > the naming default."""
     if override:
         return override
     mapping = settings.data_sources
@@ -71,6 +73,8 @@ def resolve_data_source(settings: Settings, target: str | None, override: str | 
         return str(mapping[target])
     if "*" in mapping:
         return str(mapping["*"])
+    if default:
+        return default
     where = f"target '{target}'" if target else "this project"
     raise ConfigError(
         f"no platform data source is configured for {where}",
@@ -110,9 +114,10 @@ def publish(
     now: datetime | None = None,
 ) -> PublishOutcome:
     """Upload the lineage unless it is unchanged since the last publish to the same place."""
-    ds = resolve_data_source(settings, target, data_source)
-    case = str(getattr(settings, "naming_case", "auto"))
-    names = qualified_names(manifest_path, target, settings.data_sources, case)
+    default_ds, names = qualified_names(
+        manifest_path, target, settings.data_sources, settings.naming_case
+    )
+    ds = resolve_data_source(settings, target, data_source, default_ds)
     raw = read_manifest_bytes(manifest_path)
     payload = build_payload(raw, data_source=ds, names=names, slim=slim)
     del raw

@@ -1,0 +1,200 @@
+"""What a pull request changes: the PR manifest compared with the production (state) manifest.
+
+Pure apart from reading the two manifest files: the same idea as dbt's ``state:modified+``
+(new nodes, changed checksums, configs, relations, test arguments; removed tests), computed
+without dbt or warehouse credentials.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+
+from dbt_armor.errors import ManifestError
+
+ASSET_TYPES = frozenset({"model", "seed", "snapshot"})
+
+
+class _Checksum(msgspec.Struct):
+    name: str = ""
+    checksum: str = ""
+
+
+class _Deps(msgspec.Struct):
+    nodes: list[str] = []
+
+
+class _Node(msgspec.Struct):
+    unique_id: str
+    resource_type: str
+    name: str = ""
+    database: str | None = None
+    schema: str | None = None
+    alias: str | None = None
+    checksum: _Checksum = msgspec.field(default_factory=_Checksum)
+    config: msgspec.Raw = msgspec.Raw(b"{}")
+    test_metadata: msgspec.Raw = msgspec.Raw(b"null")
+    depends_on: _Deps = msgspec.field(default_factory=_Deps)
+    original_file_path: str | None = None
+    attached_node: str | None = None
+    column_name: str | None = None
+
+
+class _Source(msgspec.Struct):
+    unique_id: str
+    name: str = ""
+    source_name: str = ""
+    database: str | None = None
+    schema: str | None = None
+    identifier: str | None = None
+    loaded_at_field: str | None = None
+    freshness: msgspec.Raw = msgspec.Raw(b"null")
+    config: msgspec.Raw = msgspec.Raw(b"{}")
+    original_file_path: str | None = None
+
+
+class _Exposure(msgspec.Struct):
+    unique_id: str
+    name: str = ""
+    label: str | None = None
+    type: str | None = None
+    url: str | None = None
+    original_file_path: str | None = None
+    depends_on: _Deps = msgspec.field(default_factory=_Deps)
+
+
+class DiffManifest(msgspec.Struct):
+    """The fields of a manifest that the comparison reads."""
+
+    nodes: dict[str, _Node] = {}
+    sources: dict[str, _Source] = {}
+    exposures: dict[str, _Exposure] = {}
+    parent_map: dict[str, list[str]] = {}
+    child_map: dict[str, list[str]] = {}
+
+
+_DECODER = msgspec.json.Decoder(DiffManifest)
+
+
+def load_diff_manifest(path: Path, role: str) -> DiffManifest:
+    """Read one manifest for the comparison; ``role`` ('PR' / 'state') names it in errors."""
+    hint = (
+        "download the production target/ (e.g. as a CI artifact) and pass --state <dir>"
+        if role == "state"
+        else "run `dbt parse` in the PR checkout first"
+    )
+    try:
+        return _DECODER.decode(path.read_bytes())
+    except FileNotFoundError as exc:
+        raise ManifestError(f"no {role} manifest at {path}", hint=hint) from exc
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise ManifestError(f"the {role} manifest {path} is not valid: {exc}", hint=hint) from exc
+
+
+@dataclass(frozen=True)
+class Change:
+    """One changed dbt node: what it is, how it changed, where it is defined."""
+
+    unique_id: str
+    resource_type: str
+    kind: str  # new | modified | removed
+    why: tuple[str, ...]
+    file: str | None
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """The result of the comparison."""
+
+    changes: tuple[Change, ...]
+    modified_plus: frozenset[str]  # changed non-test nodes and everything below them
+    upstream_sources: frozenset[str]  # sources read by modified_plus (transitively)
+    exposures: frozenset[str] = field(default_factory=frozenset)  # exposures below the changes
+
+    def of_kind(self, resource_type: str, *kinds: str) -> list[Change]:
+        return [c for c in self.changes if c.resource_type == resource_type and c.kind in kinds]
+
+
+def _node_reasons(new: _Node, old: _Node) -> list[str]:
+    why: list[str] = []
+    if new.checksum.checksum != old.checksum.checksum:
+        why.append("body")
+    if bytes(new.config) != bytes(old.config):
+        why.append("config")
+    if (new.database, new.schema, new.alias) != (old.database, old.schema, old.alias):
+        why.append("relation")
+    if bytes(new.test_metadata) != bytes(old.test_metadata):
+        why.append("test arguments")
+    if sorted(new.depends_on.nodes) != sorted(old.depends_on.nodes):
+        why.append("dependencies")
+    return why
+
+
+def _source_reasons(new: _Source, old: _Source) -> list[str]:
+    why: list[str] = []
+    if (new.database, new.schema, new.identifier) != (old.database, old.schema, old.identifier):
+        why.append("relation")
+    if bytes(new.freshness) != bytes(old.freshness) or new.loaded_at_field != old.loaded_at_field:
+        why.append("freshness")
+    if bytes(new.config) != bytes(old.config):
+        why.append("config")
+    return why
+
+
+def _walk(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
+    seen: set[str] = set()
+    queue = deque(start)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
+    """Compare the PR manifest with the state manifest (pure)."""
+    changes: list[Change] = []
+    for uid, node in pr.nodes.items():
+        old = state.nodes.get(uid)
+        file = node.original_file_path  # generic tests: the YAML file that declares them
+        if old is None:
+            changes.append(Change(uid, node.resource_type, "new", ("new",), file))
+        elif why := _node_reasons(node, old):
+            changes.append(Change(uid, node.resource_type, "modified", tuple(why), file))
+    for uid, old in state.nodes.items():
+        if uid not in pr.nodes and old.resource_type in ASSET_TYPES | {"test"}:
+            changes.append(
+                Change(uid, old.resource_type, "removed", ("removed",), old.original_file_path)
+            )
+    for uid, src in pr.sources.items():
+        old_src = state.sources.get(uid)
+        if old_src is None:
+            changes.append(Change(uid, "source", "new", ("new",), src.original_file_path))
+        elif why := _source_reasons(src, old_src):
+            changes.append(Change(uid, "source", "modified", tuple(why), src.original_file_path))
+
+    roots = {
+        c.unique_id
+        for c in changes
+        if c.kind != "removed" and c.resource_type in ASSET_TYPES | {"source"}
+    }
+    # A new or changed test selects nothing downstream but its tested node is in scope.
+    for c in changes:
+        if c.resource_type == "test" and c.kind != "removed":
+            roots.update(p for p in pr.parent_map.get(c.unique_id, ()) if p in pr.nodes)
+    below = roots | _walk(roots, pr.child_map)
+    modified_plus = frozenset(
+        u for u in below if u in pr.nodes and pr.nodes[u].resource_type in ASSET_TYPES
+    )
+    ancestors = _walk(modified_plus, pr.parent_map)
+    changed_sources = {c.unique_id for c in changes if c.resource_type == "source"}
+    upstream = frozenset(u for u in ancestors | changed_sources if u in pr.sources)
+    exposures = frozenset(u for u in below if u in pr.exposures)
+    order = {"source": 0, "seed": 1, "snapshot": 2, "model": 3, "test": 4}
+    changes.sort(key=lambda c: (order.get(c.resource_type, 5), c.unique_id))
+    return ChangeSet(tuple(changes), modified_plus, upstream, exposures)

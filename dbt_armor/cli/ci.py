@@ -1,0 +1,129 @@
+"""``dbt-armor ci``: check a pull request against production artifacts and write the reports.
+
+Parses flags, resolves settings, calls ``dbt_armor.ci.collect`` and writes the outputs. Exit 3
+only when the ``--fail-on`` policy says the merge is blocked.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from dbt_armor.errors import ExitCode, UsageError
+
+_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.command(name="ci")
+@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
+@click.option(
+    "--manifest",
+    "manifest_path",
+    type=_FILE,
+    default=None,
+    help="The PR's manifest.json [default: <project-dir>/target/manifest.json].",
+)
+@click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Production artifacts: a directory holding manifest.json (as dbt's --state).",
+)
+@click.option("--target", default=None, help="dbt target name (picks the data source).")
+@click.option(
+    "--fail-on",
+    default="blocked",
+    show_default=True,
+    help="Comma list of blocked, warn, unmapped, drift, plan, or none.",
+)
+@click.option(
+    "--markdown",
+    "markdown_path",
+    type=_FILE,
+    default=None,
+    help="Write the Markdown report here [default: append to $GITHUB_STEP_SUMMARY].",
+)
+@click.option("--comment-file", type=_FILE, default=None, help="Markdown file for a PR comment.")
+@click.option("--junit", "junit_path", type=_FILE, default=None, help="JUnit XML output file.")
+@click.option("--json", "json_path", type=_FILE, default=None, help="JSON output file.")
+@click.option(
+    "--annotations/--no-annotations",
+    default=None,
+    help="Print GitHub annotations [default: when GITHUB_ACTIONS=true].",
+)
+@click.option("--api-url", default=None, help="Platform API URL (overrides config).")
+def command(
+    project_dir: Path,
+    manifest_path: Path | None,
+    state_dir: Path,
+    target: str | None,
+    fail_on: str,
+    markdown_path: Path | None,
+    comment_file: Path | None,
+    junit_path: Path | None,
+    json_path: Path | None,
+    annotations: bool | None,
+    api_url: str | None,
+) -> None:
+    """Report what a PR changes: upstream status, rule sync on merge, unmapped names, impact."""
+    from dbt_armor.api import ArmorClient
+    from dbt_armor.ci.collect import collect
+    from dbt_armor.ci.model import parse_fail_on
+    from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+    from dbt_armor.config import resolve_settings
+
+    policy = parse_fail_on(fail_on)
+    state_manifest = state_dir / "manifest.json" if state_dir.is_dir() else state_dir
+    if not state_manifest.exists():
+        raise UsageError(
+            f"no production manifest at {state_manifest}",
+            hint="pass --state with the directory of the production run's target/ artifacts",
+        )
+    settings = resolve_settings({"api_url": api_url} if api_url else {}, os.environ, project_dir)
+    pr_manifest = manifest_path or project_dir / "target" / "manifest.json"
+    with ArmorClient.from_settings(settings) as client:
+        report = collect(
+            settings,
+            pr_manifest,
+            state_manifest,
+            client=client,
+            now=datetime.now(UTC),
+            target=target,
+            fail_on=policy,
+        )
+    markdown = render_markdown(report)
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if markdown_path is not None:
+        _write(markdown_path, markdown)
+    elif summary:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(markdown)
+    if comment_file is not None:
+        _write(comment_file, markdown)
+    if junit_path is not None:
+        _write(junit_path, render_junit(report))
+    if json_path is not None:
+        _write(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+    if annotations if annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true":
+        for line in render_annotations(report):
+            click.echo(line)
+    for line in report.failures:
+        click.echo(f"dbt-armor ci: blocking: {line}", err=True)
+    verdict = "merge blocked" if report.failures else "ok"
+    click.echo(
+        f"dbt-armor ci: {verdict}: {len(report.changes.changes)} change(s), "
+        f"{len(report.sources)} source(s), {len(report.plan)} rule change(s), "
+        f"{len(report.unmapped)} unmapped"
+    )
+    if report.failures:
+        raise SystemExit(int(ExitCode.BLOCKED))
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
