@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 demo: venv
-	$(PY) -m dbt_armor.demo
+	$(PY) scripts/demo.py
 
 lint: venv
-	$(VENV)/bin/ruff check dbt_armor tests bench
-	$(VENV)/bin/ruff format --check dbt_armor tests bench
+	$(VENV)/bin/ruff check dbt_armor tests bench scripts
+	$(VENV)/bin/ruff format --check dbt_armor tests bench scripts
 	$(VENV)/bin/mypy
 
 test: lint
