@@ -15,6 +15,15 @@ def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _layer(base: Any, top: Any) -> dict[str, Any]:
+    """Shallow-merge two meta dicts (``top`` wins), except that ``armor`` dicts merge by key."""
+    merged = {**_as_dict(base), **_as_dict(top)}
+    low, high = _as_dict(base).get("armor"), _as_dict(top).get("armor")
+    if isinstance(low, dict) and isinstance(high, dict):
+        merged["armor"] = {**low, **high}
+    return merged
+
+
 def _as_tags(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -103,9 +112,7 @@ class _Armored(_Base):
 
     def _merge(self, config_meta: Any, config_tags: Any) -> None:
         # config.meta is the merged, authoritative dict; top-level meta is the fallback.
-        merged = dict(_as_dict(self.raw_meta))
-        merged.update(_as_dict(config_meta))
-        self.meta = merged
+        self.meta = _layer(self.raw_meta, config_meta)
         self.tags = sorted(set(_as_tags(self.raw_tags)) | set(_as_tags(config_tags)))
 
     @property
@@ -190,7 +197,7 @@ class Source(_Armored, kw_only=True):
     def __post_init__(self) -> None:
         # Older manifests keep source-level meta apart: it is the lowest layer.
         if isinstance(self.source_meta, dict) and self.source_meta:
-            self.raw_meta = {**self.source_meta, **_as_dict(self.raw_meta)}
+            self.raw_meta = _layer(self.source_meta, self.raw_meta)
         self._merge(self.config.meta, self.config.tags)
         rule = self.freshness if self.freshness is not None else self.config.freshness
         self.freshness = rule if rule is not None and rule.configured else None
