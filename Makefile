@@ -34,3 +34,8 @@ bench: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache integration_project/target
+
+# Render the CI Markdown report to HTML and screenshot it in headless Chromium
+# (needs Debian's chromium: apt-get install -y chromium).
+report-screenshot: venv
+	$(PY) scripts/render_ci_report.py tests/fixtures/ci/render_unit.md --png docs/ci-report.png --size 1200,1250
