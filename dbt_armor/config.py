@@ -110,7 +110,7 @@ class Settings:
             )
         raise ConfigError(
             "no AnomalyArmor API key configured",
-            hint="export ARMOR_API_KEY=aa_live_… (or run `armor auth login`)",
+            hint="export ARMOR_API_KEY=aa_live_… or run `armor auth login`",
         )
 
 
