@@ -1,0 +1,181 @@
+"""Diff desired rule specs against the managed remote state into a Plan (pure).
+
+Only remote objects carrying our marker are updated, replaced or deleted; freshness schedules
+are matched by table path and never deleted. The clock is a parameter; no HTTP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dbt_armor.sync.keys import canonical_hash, display_name, spec_hash
+from dbt_armor.sync.model import (
+    Action,
+    Change,
+    FieldDiff,
+    Kind,
+    RemoteItem,
+    RemoteState,
+    RuleSpec,
+    Translation,
+    Unmapped,
+)
+from dbt_armor.sync.wire import Dialect, create_payload, mutable_fields, patch_body
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    generated_at: str
+    remote_fingerprint: str
+    dialect: str
+    data_sources: tuple[str, ...]
+    changes: tuple[Change, ...]
+    unmapped: tuple[Unmapped, ...]
+    warnings: tuple[str, ...]
+    scoped: bool = False
+    schema_version: int = SCHEMA_VERSION
+
+    def pending(self, prune: bool) -> list[Change]:
+        """The changes apply would execute (deletes of unwanted rules only with ``prune``)."""
+        return [
+            c
+            for c in self.changes
+            if c.action is not Action.UNCHANGED and (prune or not c.needs_prune)
+        ]
+
+    def counts(self) -> dict[str, int]:
+        out = {a.value: 0 for a in Action}
+        for change in self.changes:
+            out[change.action.value] += 1
+        return out
+
+    @property
+    def has_changes(self) -> bool:
+        return any(c.action is not Action.UNCHANGED for c in self.changes)
+
+
+def fingerprint(items: Iterable[RemoteItem]) -> str:
+    """A hash of the remote state a plan was computed against."""
+    rows = sorted(
+        (i.kind.value, i.remote_id, i.key or "", i.spec_hash or "", sorted(i.fields.items()))
+        for i in items
+    )
+    return canonical_hash(rows)[:16]
+
+
+def build_plan(
+    translation: Translation,
+    remote: RemoteState,
+    *,
+    dialect: Dialect,
+    now: datetime,
+    scope: frozenset[str] | None = None,
+) -> Plan:
+    """``scope`` = the selected node ids; deletes are limited to rules of those nodes."""
+    desired = [s for s in translation.specs if scope is None or s.node_id in scope]
+    by_key: dict[tuple[Kind, str], list[RemoteItem]] = {}
+    schedules: dict[tuple[str, str], RemoteItem] = {}
+    for item in sorted(remote.items, key=lambda i: i.remote_id):
+        if item.kind is Kind.FRESHNESS:
+            schedules.setdefault((item.data_source, item.table_path.lower()), item)
+        elif item.key is not None:
+            by_key.setdefault((item.kind, item.key), []).append(item)
+    changes: list[Change] = []
+    wanted: set[tuple[Kind, str]] = set()
+    for spec in desired:
+        wanted.add((spec.kind, spec.key))
+        if spec.kind is Kind.FRESHNESS:
+            found = schedules.get((spec.data_source, spec.table_path.lower()))
+            changes.append(_diff(spec, found, dialect))
+            continue
+        candidates = by_key.get((spec.kind, spec.key), [])
+        want_hash = spec_hash(spec)
+        best = next((c for c in candidates if c.spec_hash == want_hash), None)
+        best = best or (candidates[0] if candidates else None)
+        changes.append(_diff(spec, best, dialect))
+        for extra in candidates:
+            if extra is not best:
+                changes.append(_delete(extra, "duplicate of a managed rule", needs_prune=False))
+    for (kind, key), items in sorted(by_key.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
+        if (kind, key) in wanted:
+            continue
+        for item in items:
+            if scope is None or item.node_id in scope:
+                changes.append(_delete(item, "no longer in the dbt project", needs_prune=True))
+    relevant = [i for i in remote.items if i.key is not None or i.kind is Kind.FRESHNESS]
+    return Plan(
+        generated_at=now.isoformat().replace("+00:00", "Z"),
+        remote_fingerprint=fingerprint(relevant),
+        dialect=dialect,
+        data_sources=remote.data_sources,
+        changes=tuple(changes),
+        unmapped=translation.unmapped,
+        warnings=translation.warnings,
+        scoped=scope is not None,
+    )
+
+
+def _base(spec: RuleSpec, action: Action, **kw: Any) -> Change:
+    return Change(
+        action=action,
+        kind=spec.kind,
+        key=spec.key,
+        node_id=spec.node_id,
+        name=display_name(spec),
+        data_source=spec.data_source,
+        table_path=spec.table_path,
+        **kw,
+    )
+
+
+def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect) -> Change:
+    payload = create_payload(spec, dialect)
+    if found is None:
+        return _base(spec, Action.CREATE, payload=payload)
+    if spec.kind is not Kind.FRESHNESS and found.spec_hash != spec_hash(spec):
+        diffs: tuple[FieldDiff, ...] = (
+            FieldDiff("definition", found.fields.get("definition"), _definition(spec)),
+        )
+        return _base(
+            spec,
+            Action.REPLACE,
+            remote_id=found.remote_id,
+            payload=payload,
+            diffs=diffs,
+            reason="rule type, column, table or config changed",
+        )
+    desired = mutable_fields(spec)
+    patch = patch_body(desired, dict(found.fields))
+    if not patch:
+        return _base(spec, Action.UNCHANGED, remote_id=found.remote_id)
+    diffs = tuple(FieldDiff(k, found.fields.get(k), v) for k, v in patch.items())
+    return _base(spec, Action.UPDATE, remote_id=found.remote_id, patch=patch, diffs=diffs)
+
+
+def _definition(spec: RuleSpec) -> str:
+    """A one-line text of the immutable part of a spec (shown in replace diffs)."""
+    if spec.kind is Kind.REFERENTIAL:
+        return f"{spec.table_path}.{spec.column} -> {spec.parent_table_path}.{spec.parent_column}"
+    config = ",".join(f"{k}={v}" for k, v in sorted(spec.config.items()))
+    column = f".{spec.column}" if spec.column else ""
+    return f"{spec.rule_type} {spec.table_path}{column} {config}".strip()
+
+
+def _delete(item: RemoteItem, reason: str, *, needs_prune: bool) -> Change:
+    return Change(
+        action=Action.DELETE,
+        kind=item.kind,
+        key=item.key or "",
+        node_id=item.node_id,
+        name=str(item.fields.get("name") or item.key),
+        data_source=item.data_source,
+        table_path=item.table_path,
+        remote_id=item.remote_id,
+        needs_prune=needs_prune,
+        reason=reason,
+    )
