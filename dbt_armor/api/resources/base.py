@@ -19,7 +19,7 @@ M = TypeVar("M", bound=BaseModel)
 
 def unwrap_object(body: Any) -> Any:
     """``{"data": {...}}`` (also inside the ``success/meta`` envelope) -> the inner object."""
-    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+    if isinstance(body, dict) and "data" in body:
         return body["data"]
     return body
 
