@@ -1,0 +1,17 @@
+{#- Private: apply var dbt_armor_missing_results (ignore | warn | error, default warn) when a
+    macro finds no gate results in the environment. -#}
+{% macro _handle_missing_results(where) %}
+  {%- set mode = var('dbt_armor_missing_results', 'warn') | string | lower | trim -%}
+  {%- set message = "dbt-armor: no gate results for " ~ where
+      ~ " (DBT_ARMOR_RESULTS is not set); run dbt through `dbt-armor run` / `dbt-armor build`,"
+      ~ " or set var dbt_armor_missing_results to 'ignore'" -%}
+  {%- if mode == 'error' -%}
+    {{ exceptions.raise_compiler_error(message) }}
+  {%- elif mode == 'warn' -%}
+    {%- do exceptions.warn(message) -%}
+  {%- elif mode != 'ignore' -%}
+    {{ exceptions.raise_compiler_error(
+        "dbt-armor: var dbt_armor_missing_results is '" ~ mode
+        ~ "'; set it to one of ignore, warn, error") }}
+  {%- endif -%}
+{% endmacro %}
