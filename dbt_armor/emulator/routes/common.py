@@ -1,0 +1,82 @@
+"""Helpers shared by the route families: asset scoping, paging and id lookup.
+
+No route is registered here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from dbt_armor.emulator import dialect
+from dbt_armor.emulator.routes.base import Request, Response, asset_not_found, validation
+from dbt_armor.emulator.state import Record
+
+if TYPE_CHECKING:
+    from dbt_armor.emulator.app import App
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 100
+
+
+def table_asset(app: App, asset_id: str) -> Record:
+    """A table asset by UUID or 4-part qualified name, else 404 ASSET_NOT_FOUND."""
+    found = app.state.resolve(asset_id)
+    if found is None or found[0] != "table":
+        raise asset_not_found(asset_id)
+    return found[1]
+
+
+def quality_scope(app: App, asset_id: str) -> tuple[str, Record | None]:
+    """For validity/referential ids: (data-source id, table filter or None).
+
+    A data-source id or name covers every rule of the source; a table id or 4-part name
+    narrows to that table's rules.
+    """
+    found = app.state.resolve(asset_id)
+    if found is None:
+        raise asset_not_found(asset_id)
+    kind, rec = found
+    if kind == "data_source":
+        return rec["id"], None
+    return rec["data_source_id"], rec
+
+
+def path_matches(table: Record, table_path: str) -> bool:
+    """Does ``table_path`` name ``table`` (case-insensitive, last 1–4 segments)?"""
+    wanted = [p.lower() for p in table_path.split(".") if p]
+    parts = [table["source"], table["database"], table["schema"], table["name"]]
+    return 0 < len(wanted) <= 4 and [p.lower() for p in parts[-len(wanted) :]] == wanted
+
+
+def default_table_path(table: Record) -> str:
+    return f"{table['database']}.{table['schema']}.{table['name']}"
+
+
+def paged(
+    app: App, req: Request, items: list[dict[str, Any]], list_key: str, default: int = DEFAULT_LIMIT
+) -> Response:
+    limit = req.qint("limit", default, MAX_LIMIT if default <= MAX_LIMIT else default)
+    offset = req.qint("offset", 0)
+    window = items[offset : offset + limit]
+    return Response(200, dialect.page(window, len(items), limit, offset, app.dialect, list_key))
+
+
+def lookup(coll: dict[str, Record], ident: str, int_field: str) -> Record | None:
+    """Find a record by its UUID key or by its integer id."""
+    if ident in coll:
+        return coll[ident]
+    if ident.isdigit():
+        for rec in coll.values():
+            if rec.get(int_field) == int(ident):
+                return rec
+    return None
+
+
+def require(body: dict[str, Any], *names: str) -> None:
+    missing = [n for n in names if body.get(n) in (None, "")]
+    if missing:
+        raise validation(f"missing required field(s): {', '.join(missing)}", fields=missing)
+
+
+def ok(data: Any, status: int = 200) -> Response:
+    return Response(status, {"data": data})
