@@ -1,0 +1,100 @@
+"""In-process dbt through dbtRunner: one parse, whose Manifest object is reused by ls and run.
+
+Owns the dbt-core Python API calls and the temporary environment around them; imports dbt
+lazily (about two seconds) and only here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from dbt_armor.dbt.args import DbtArgs
+from dbt_armor.dbt.env import child_env
+from dbt_armor.dbt.invoker import DbtInvoker
+from dbt_armor.dbt.selection import (
+    LS_OUTPUT_KEYS,
+    Selection,
+    needs_fallback,
+    parse_ls_lines,
+    selection_from_rows,
+)
+from dbt_armor.errors import DbtError
+
+
+@contextlib.contextmanager
+def scoped_environ(extra: Mapping[str, str], secrets: Iterable[str] = ()) -> Iterator[None]:
+    """Replace os.environ by a scrubbed copy plus ``extra`` for the block, then restore it."""
+    saved = dict(os.environ)
+    wanted = child_env(saved, extra, secrets)
+    try:
+        os.environ.clear()
+        os.environ.update(wanted)
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def exit_code(result: Any) -> int:
+    """The dbt CLI's exit code for a dbtRunnerResult: 0 success, 1 failure, 2 exception."""
+    if getattr(result, "success", False):
+        return 0
+    return 2 if getattr(result, "exception", None) is not None else 1
+
+
+class InProcessInvoker(DbtInvoker):
+    """dbtRunner in this process. Not safe for concurrent use (neither is dbt)."""
+
+    mode = "inprocess"
+
+    def __init__(
+        self, project_dir: Path, profiles_dir: Path | None, secrets: Iterable[str] = ()
+    ) -> None:
+        super().__init__(project_dir, profiles_dir, secrets)
+        self.dbt_manifest: Any = None  # dbt's own Manifest object, never our typed one
+
+    def _invoke(self, argv: list[str], env_extra: Mapping[str, str] | None = None) -> Any:
+        try:
+            from dbt.cli.main import dbtRunner
+        except ImportError as exc:  # pragma: no cover - guarded by make_invoker
+            raise DbtError("dbt-core cannot be imported", hint="use --dbt-mode subprocess") from exc
+        runner = dbtRunner(manifest=self.dbt_manifest)
+        with scoped_environ(env_extra or {}, self.secrets):
+            return runner.invoke(argv)
+
+    def _parse(self, args: DbtArgs) -> None:
+        result = self._invoke(["parse", *args.parse_args, *self._dirs(args), "--quiet"])
+        if not result.success or result.result is None:
+            reason = result.exception or "see the dbt output above"
+            raise DbtError(
+                f"dbt parse failed: {reason}", hint="fix the project so `dbt parse` succeeds"
+            )
+        self.dbt_manifest = result.result
+
+    def _ls(self, args: DbtArgs, output: list[str]) -> list[str]:
+        argv = ["ls", *args.ls_args(), *self._dirs(args), *output, "--log-level", "none"]
+        result = self._invoke(argv)
+        if not result.success:
+            raise DbtError(
+                f"dbt ls could not resolve the selection: {result.exception or 'unknown error'}",
+                hint="check the --select/--exclude/--selector/--state arguments",
+            )
+        return [str(line) for line in (result.result or [])]
+
+    def _select(self, args: DbtArgs) -> Selection:
+        if self.dbt_manifest is None:
+            self._parse(args)
+        rows = parse_ls_lines(
+            self._ls(args, ["--output", "json", "--output-keys", *LS_OUTPUT_KEYS])
+        )
+        fallback = None
+        if needs_fallback(rows):
+            fallback = [s for s in self._ls(args, ["--output", "selector"]) if s.strip()]
+        return selection_from_rows(rows, fallback)
+
+    def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
+        return exit_code(self._invoke([command, *argv], env_extra))

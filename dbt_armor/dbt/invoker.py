@@ -1,0 +1,158 @@
+"""The DbtInvoker contract and ``make_invoker``, which picks in-process dbtRunner or a subprocess.
+
+Owns the choice of engine and the shared parse → select → run flow; never imports dbt eagerly.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import shutil
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from dbt_armor.dbt.args import DbtArgs, split_args, target_dir
+from dbt_armor.dbt.env import environ_snapshot
+from dbt_armor.dbt.selection import Selection
+from dbt_armor.errors import DbtError, UsageError
+
+Mode = Literal["auto", "inprocess", "subprocess"]
+MODES = ("auto", "inprocess", "subprocess")
+
+
+class DbtInvoker(ABC):
+    """Runs dbt for one wrapper invocation: parse once, select, then run."""
+
+    mode: str
+
+    def __init__(
+        self, project_dir: Path, profiles_dir: Path | None, secrets: Iterable[str] = ()
+    ) -> None:
+        self.project_dir = Path(project_dir)
+        self.profiles_dir = Path(profiles_dir) if profiles_dir is not None else None
+        self.secrets = tuple(secrets)
+        self.manifest_path: Path | None = None
+
+    def _dirs(self, args: DbtArgs) -> list[str]:
+        """--project-dir/--profiles-dir from the invoker unless the dbt args already name them."""
+        out: list[str] = []
+        if args.project_dir is None:
+            out += ["--project-dir", str(self.project_dir)]
+        if args.profiles_dir is None and self.profiles_dir is not None:
+            out += ["--profiles-dir", str(self.profiles_dir)]
+        return out
+
+    def _project(self, args: DbtArgs) -> Path:
+        return Path(args.project_dir) if args.project_dir else self.project_dir
+
+    def target_dir(self, args: DbtArgs) -> Path:
+        project = self._project(args)
+        return target_dir(project, args, environ_snapshot(), _configured_target_path(project))
+
+    def parse(self, argv: Sequence[str], command: str = "run") -> Path:
+        """Parse the project (once) and return the path of the manifest.json it wrote."""
+        args = split_args(command, argv)
+        self._parse(args)
+        path = self.target_dir(args) / "manifest.json"
+        if not path.is_file():
+            raise DbtError(
+                f"dbt parse did not write {path}",
+                hint="check --target-path / DBT_TARGET_PATH and that the project parses",
+            )
+        self.manifest_path = path
+        return path
+
+    def select(self, argv: Sequence[str], command: str = "build") -> Selection:
+        """The model/seed/snapshot nodes ``dbt <command> <argv>`` would execute."""
+        args = split_args(command, argv)
+        if not args.resource_types:
+            return Selection(frozenset())
+        return self._select(args)
+
+    def run(self, command: str, argv: Sequence[str], env_extra: Mapping[str, str]) -> int:
+        """Run ``dbt <command> <argv>`` with ``env_extra`` added; returns dbt's exit code."""
+        args = split_args(command, argv)
+        return self._run(command, [*argv, *self._dirs(args)], env_extra)
+
+    @abstractmethod
+    def _parse(self, args: DbtArgs) -> None: ...
+
+    @abstractmethod
+    def _select(self, args: DbtArgs) -> Selection: ...
+
+    @abstractmethod
+    def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int: ...
+
+
+def _configured_target_path(project_dir: Path) -> str | None:
+    try:
+        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return None
+    value = data.get("target-path") if isinstance(data, dict) else None
+    return value if isinstance(value, str) and "{{" not in value else None
+
+
+def dbt_core_available() -> bool:
+    """True when dbt-core 1.x can be imported here (checked without importing dbt)."""
+    try:
+        version = importlib.metadata.version("dbt-core")
+        spec = importlib.util.find_spec("dbt.cli.main")
+    except (importlib.metadata.PackageNotFoundError, ImportError, ValueError):
+        return False
+    return spec is not None and version.split(".", 1)[0] == "1"
+
+
+def find_executable(executable: str | None) -> str:
+    """The dbt executable: the given one, ``dbt`` on PATH, or the one next to this Python."""
+    if executable:
+        found = shutil.which(executable)
+        if found is None:
+            raise UsageError(
+                f"dbt executable {executable!r} not found",
+                hint="pass a path or a name on PATH to --dbt-executable",
+            )
+        return found
+    found = shutil.which("dbt")
+    if found is not None:
+        return found
+    sibling = Path(sys.executable).with_name("dbt")
+    if sibling.is_file():
+        return str(sibling)
+    raise DbtError(
+        "no dbt executable found",
+        hint="install dbt-core or the dbt engine, or pass --dbt-executable",
+    )
+
+
+def make_invoker(
+    project_dir: Path | str,
+    profiles_dir: Path | str | None = None,
+    executable: str | None = None,
+    mode: str = "auto",
+    secrets: Iterable[str] = (),
+) -> DbtInvoker:
+    """In-process dbtRunner when dbt-core 1.x is importable and no executable is forced,
+    else a subprocess of ``executable`` (or ``dbt``). ``secrets`` are extra values never
+    passed to dbt (ARMOR_API_KEY is always removed)."""
+    if mode not in MODES:
+        raise UsageError(f"unknown dbt mode {mode!r}", hint="use auto, inprocess or subprocess")
+    project = Path(project_dir)
+    profiles = Path(profiles_dir) if profiles_dir is not None else None
+    if mode == "inprocess" or (mode == "auto" and executable is None and dbt_core_available()):
+        if not dbt_core_available():
+            raise DbtError(
+                "in-process mode needs dbt-core 1.x in this Python environment",
+                hint="pip install 'dbt-armor[core]' or use --dbt-mode subprocess",
+            )
+        from dbt_armor.dbt.inprocess import InProcessInvoker
+
+        return InProcessInvoker(project, profiles, secrets)
+    from dbt_armor.dbt.external import SubprocessInvoker
+
+    return SubprocessInvoker(project, profiles, find_executable(executable), secrets)
