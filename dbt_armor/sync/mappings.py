@@ -139,14 +139,22 @@ def expression_is_true(kwargs: Mapping[str, Any], column: str | None) -> Mapped:
     return Mapped(Kind.VALIDITY, "CUSTOM_SQL", {"sql_expression": sql}, column=column)
 
 
+TABLE = "__TABLE__"  # replaced by the tested table's path in translate
+
+
 def unique_combination(kwargs: Mapping[str, Any], column: str | None) -> Mapped:
+    """One column -> UNIQUE on it; several -> CUSTOM_SQL (the platform's UNIQUE has one column)."""
     columns = kwargs.get("combination_of_columns")
     if not isinstance(columns, (list, tuple)) or not columns:
         raise NotMappable("combination_of_columns must be a non-empty list")
     if len(columns) == 1:
         return Mapped(Kind.VALIDITY, "UNIQUE", column=str(columns[0]))
-    cols = [str(c) for c in columns]
-    return Mapped(Kind.VALIDITY, "UNIQUE", {"columns": cols}, column=None, table_level=True)
+    cols = ", ".join(str(c) for c in columns)
+    sql = (
+        f"coalesce(({cols}) NOT IN (SELECT {cols} FROM {TABLE} "
+        f"GROUP BY {cols} HAVING count(*) > 1), TRUE)"
+    )
+    return Mapped(Kind.VALIDITY, "CUSTOM_SQL", {"sql_expression": sql}, None, table_level=True)
 
 
 def in_set(kwargs: Mapping[str, Any], column: str | None) -> Mapped:

@@ -154,6 +154,16 @@ def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect) -> Change:
     if not patch:
         return _base(spec, Action.UNCHANGED, remote_id=found.remote_id)
     diffs = tuple(FieldDiff(k, found.fields.get(k), v) for k, v in patch.items())
+    if any(v is None for v in patch.values()):
+        # PATCH cannot clear a field (None is not sent): recreate the rule instead.
+        return _base(
+            spec,
+            Action.REPLACE,
+            remote_id=found.remote_id,
+            payload=payload,
+            diffs=diffs,
+            reason="a field must be cleared, which PATCH cannot do",
+        )
     return _base(spec, Action.UPDATE, remote_id=found.remote_id, patch=patch, diffs=diffs)
 
 

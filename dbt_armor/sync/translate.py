@@ -21,7 +21,7 @@ from dbt_armor.sync.inputs import (
     tested_node,
 )
 from dbt_armor.sync.keys import args_suffix, base_key, canonical_hash
-from dbt_armor.sync.mappings import Mapped, NotMappable, lookup
+from dbt_armor.sync.mappings import TABLE, Mapped, NotMappable, lookup
 from dbt_armor.sync.model import Kind, RuleSpec, Translation, Unmapped
 from dbt_armor.sync.testconfig import apply_config
 
@@ -91,6 +91,10 @@ def _translate_test(test: TestInput, manifest: Any, resolve: Resolve) -> RuleSpe
     except NotMappable as exc:
         raise _Skip(f"{qualified}: {exc}") from exc
     where = _locate(resolve, node_id)
+    config = {
+        k: v.replace(TABLE, where.table_path) if isinstance(v, str) else v
+        for k, v in mapped.config.items()
+    }
     spec = RuleSpec(
         key=base_key(
             node_id, None if mapped.table_level else test.column, test.namespace, test.test_name
@@ -103,7 +107,7 @@ def _translate_test(test: TestInput, manifest: Any, resolve: Resolve) -> RuleSpe
         rule_type=mapped.rule_type,
         test_name=qualified,
         label=node_label(manifest, node_id),
-        config=mapped.config,
+        config=config,
         alert_threshold_percent=mapped.alert_threshold_percent,
         treat_null_as_valid=mapped.treat_null_as_valid,
         test_id=test.unique_id,

@@ -110,7 +110,7 @@ def create_payload(spec: RuleSpec, dialect: Dialect) -> dict[str, Any]:
 
 
 def patch_body(desired: dict[str, Any], remote: dict[str, Any]) -> dict[str, Any]:
-    """Only the fields that differ. ``None`` desired values are sent only to clear a value."""
+    """Only the fields that differ (``None`` included: the caller decides how to clear)."""
     return {k: v for k, v in desired.items() if not same(v, remote.get(k))}
 
 

@@ -172,3 +172,15 @@ def test_bad_plan_files_are_plan_errors(tmp_path: Path, text: str, match: str) -
     path.write_text(text)
     with pytest.raises(PlanError, match=match):
         planio.load(path)
+
+
+def test_clearing_a_field_is_a_replace(translation: Translation) -> None:
+    key = "model.shop.payments:method:dbt_utils.not_null_proportion"
+    edited = replace(translation, specs=tuple(
+        replace(s, alert_threshold_percent=None) if s.key == key else s for s in translation.specs
+    ))  # fmt: skip
+    change = next(c for c in plan_for(edited, applied(translation)).changes if c.key == key)
+    assert change.action is Action.REPLACE
+    assert [(d.field, d.before, d.after) for d in change.diffs] == [
+        ("alert_threshold_percent", 5.0, None)
+    ]

@@ -63,9 +63,12 @@ VALIDITY_CASES: list[tuple[str, str, str | None, dict[str, Any], str]] = [
     ),
     (
         "dbt_utils_unique_combination_payments_pair.14",
-        "UNIQUE",
+        "CUSTOM_SQL",
         None,
-        {"columns": ["order_id", "method"]},
+        {
+            "sql_expression": "coalesce((order_id, method) NOT IN (SELECT order_id, method FROM "
+            "warehouse.finance.payments GROUP BY order_id, method HAVING count(*) > 1), TRUE)"
+        },
         "warehouse.finance.payments",
     ),
     ("dbt_expectations_not_null_customers_id.16", "NOT_NULL", "id", {}, "warehouse.main.customers"),
