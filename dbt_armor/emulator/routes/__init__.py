@@ -5,11 +5,11 @@ Registration only; each family module owns its handlers.
 
 from __future__ import annotations
 
-from dbt_armor.emulator.routes import assets, control, freshness, referential, validity
+from dbt_armor.emulator.routes import assets, control, freshness, lineage, referential, validity
 from dbt_armor.emulator.routes.base import Router
 
 api_router = Router()
-for _family in (assets, freshness, validity, referential):
+for _family in (assets, freshness, validity, referential, lineage):
     api_router.include(_family.router)
 
 control_router = control.router
