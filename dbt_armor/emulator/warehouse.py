@@ -84,7 +84,7 @@ class Warehouse:
         """Count rows violating ``rule`` (canonical type/config) and sample the bad values."""
         column = rule.get("column_name")
         cond, params = invalid_condition(
-            rule["rule_type"],
+            rule.get("rule_type_canonical") or rule["rule_type"],
             quote(column) if column else None,
             rule["config"],
             bool(rule.get("treat_null_as_valid")),
