@@ -99,26 +99,41 @@ class NodeConfig(_Base):
 
 
 class _Armored(_Base):
-    """Shared accessors for anything that carries a merged ``meta`` dict.
+    """Shared accessors for anything that carries ``meta`` and ``tags``.
 
-    ``raw_meta`` is the top-level JSON ``meta`` (may be null); ``meta`` is the merged result,
-    filled after decoding (its JSON name never occurs in a manifest).
+    ``raw_meta`` / ``raw_tags`` are the top-level JSON values (may be null); ``meta`` and
+    ``tags`` merge them with the config's on access (config.meta wins), so decoding stays cheap.
     """
 
     raw_meta: dict[str, Any] | None = msgspec.field(default=None, name="meta")
-    meta: dict[str, Any] = msgspec.field(default_factory=dict, name="__armor_meta__")
     raw_tags: list[str] | str | None = msgspec.field(default=None, name="tags")
-    tags: list[str] = msgspec.field(default_factory=list, name="__armor_tags__")
 
-    def _merge(self, config_meta: Any, config_tags: Any) -> None:
-        # config.meta is the merged, authoritative dict; top-level meta is the fallback.
-        self.meta = _layer(self.raw_meta, config_meta)
-        self.tags = sorted(set(_as_tags(self.raw_tags)) | set(_as_tags(config_tags)))
+    def _config_layers(self) -> tuple[Any, Any]:
+        """(config.meta, config.tags) of this entry; overridden where a config exists."""
+        return None, None
+
+    @property
+    def meta(self) -> dict[str, Any]:
+        """The merged meta dict: config.meta over top-level meta (``armor`` merged by key)."""
+        config_meta = self._config_layers()[0]
+        if not config_meta:
+            return _as_dict(self.raw_meta)
+        if not self.raw_meta:
+            return _as_dict(config_meta)
+        return _layer(self.raw_meta, config_meta)
+
+    @property
+    def tags(self) -> list[str]:
+        """Top-level and config tags, sorted and de-duplicated."""
+        config_tags = self._config_layers()[1]
+        if not config_tags and isinstance(self.raw_tags, list):
+            return self.raw_tags
+        return sorted(set(_as_tags(self.raw_tags)) | set(_as_tags(config_tags)))
 
     @property
     def armor_meta(self) -> dict[str, Any]:
         """The ``meta.armor`` dict ({} if absent or not a dict)."""
-        return _as_dict(_as_dict(self.meta).get("armor"))
+        return _as_dict(self.meta.get("armor"))
 
 
 class Node(_Armored, kw_only=True):
@@ -144,8 +159,8 @@ class Node(_Armored, kw_only=True):
     file_key_name: str | None = None
     checksum: Checksum | None = None
 
-    def __post_init__(self) -> None:
-        self._merge(self.config.meta, self.config.tags)
+    def _config_layers(self) -> tuple[Any, Any]:
+        return self.config.meta, self.config.tags
 
     @property
     def materialized(self) -> str | None:
@@ -198,11 +213,13 @@ class Source(_Armored, kw_only=True):
         # Older manifests keep source-level meta apart: it is the lowest layer.
         if isinstance(self.source_meta, dict) and self.source_meta:
             self.raw_meta = _layer(self.source_meta, self.raw_meta)
-        self._merge(self.config.meta, self.config.tags)
         rule = self.freshness if self.freshness is not None else self.config.freshness
         self.freshness = rule if rule is not None and rule.configured else None
         if self.loaded_at_field is None:
             self.loaded_at_field = self.config.loaded_at_field
+
+    def _config_layers(self) -> tuple[Any, Any]:
+        return self.config.meta, self.config.tags
 
     @property
     def enabled(self) -> bool:
@@ -234,5 +251,5 @@ class Exposure(_Armored, kw_only=True):
     original_file_path: str = ""
     config: _MetaOnlyConfig = msgspec.field(default_factory=_MetaOnlyConfig)
 
-    def __post_init__(self) -> None:
-        self._merge(self.config.meta, None)
+    def _config_layers(self) -> tuple[Any, Any]:
+        return self.config.meta, None
