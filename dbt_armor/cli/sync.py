@@ -1,0 +1,166 @@
+"""``dbt-armor sync plan|apply``: turn dbt tests into platform rules as a reviewable plan.
+
+Parses options, loads the manifest and settings, calls ``dbt_armor.sync.service`` and renders.
+Exit codes: 0 ok; 1 ``plan --fail-on-changes`` found changes; 2 usage/config/stale plan; 4
+platform unreachable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import click
+
+_path = click.Path(path_type=Path)
+
+
+def _common(fn: Any) -> Any:
+    options = [
+        click.option(
+            "--project-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=Path("."),
+            show_default=True,
+            help="dbt project directory (holds dbt_armor.yml).",
+        ),
+        click.option(
+            "--manifest",
+            "manifest_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="manifest.json [default: <project-dir>/target/manifest.json].",
+        ),
+        click.option("--target", default=None, help="dbt target name (picks the data source)."),
+        click.option(
+            "--select", "-s", multiple=True, help="Only these nodes (name, tag:, path:…)."
+        ),
+        click.option("--exclude", multiple=True, help="Leave these nodes out."),
+        click.option(
+            "--dialect",
+            type=click.Choice(["upper", "backend"]),
+            default=None,
+            help="Rule-type spelling the server expects [default: sync.dialect, or upper].",
+        ),
+        click.option("--api-url", default=None, help="Platform API URL (overrides config)."),
+        click.option("--verbose", "-v", is_flag=True, help="List every unmapped test."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+class _Context:
+    def __init__(self, opts: dict[str, Any]) -> None:
+        from dbt_armor.config import resolve_settings
+        from dbt_armor.project import NameResolver, load_manifest
+        from dbt_armor.sync.select import select_nodes
+        from dbt_armor.sync.wire import check_dialect
+
+        project_dir: Path = opts["project_dir"]
+        overrides = {"api_url": opts["api_url"], "dialect": opts["dialect"]}
+        self.settings = resolve_settings(
+            {k: v for k, v in overrides.items() if v is not None}, project_dir=project_dir
+        )
+        self.dialect = check_dialect(self.settings.dialect)
+        self.manifest_path = opts["manifest_path"] or project_dir / "target" / "manifest.json"
+        self._load = load_manifest
+        self._resolver = NameResolver
+        self._select = select_nodes
+        self.opts = opts
+
+    def manifest_and_plan(self, client: Any) -> Any:
+        from dbt_armor.sync.service import make_plan
+
+        manifest = self._load(self.manifest_path)
+        resolver = self._resolver(
+            manifest,
+            self.opts["target"],
+            self.settings.data_sources,
+            getattr(self.settings, "naming_case", None) or "auto",
+        )
+        scope = self._select(manifest, self.opts["select"], self.opts["exclude"])
+        now = datetime.now(timezone.utc)
+        return make_plan(
+            client, manifest, resolver.resolve, dialect=self.dialect, now=now, scope=scope
+        )
+
+    def client(self) -> Any:
+        from dbt_armor.api import ArmorClient
+
+        self.settings.require_key()
+        return ArmorClient.from_settings(self.settings)
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+@click.group(name="sync")
+def command() -> None:
+    """Sync dbt tests and source freshness into platform rules (plan, then apply).
+
+    Only rules carrying the dbt-armor marker are ever updated or deleted.
+    """
+
+
+@command.command(name="plan")
+@_common
+@click.option("--out", type=_path, default=None, help="Also write the plan as JSON here.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--fail-on-changes",
+    is_flag=True,
+    help="Exit 1 when the plan has any change (CI drift check).",
+)
+def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> int:
+    """Show what apply would change on the platform."""
+    from dbt_armor.sync import planio
+    from dbt_armor.sync.render import print_plan
+
+    ctx = _Context(opts)
+    with ctx.client() as client:
+        plan = ctx.manifest_and_plan(client)
+    if out is not None:
+        out.write_text(planio.dumps(plan), encoding="utf-8")
+    if fmt == "json":
+        click.echo(planio.dumps(plan), nl=False)
+    else:
+        print_plan(plan, _console(), verbose=opts["verbose"])
+        if out is not None:
+            _console().print(f"Plan written to {out}; apply it with `dbt-armor sync apply {out}`.")
+    return 1 if fail_on_changes and plan.has_changes else 0
+
+
+@command.command(name="apply")
+@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@_common
+@click.option("--prune", is_flag=True, help="Also delete managed rules no longer in dbt.")
+def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
+    """Apply a saved plan (refused if the platform changed since), or plan and apply now."""
+    from dbt_armor.sync import planio
+    from dbt_armor.sync.render import print_plan, print_result, progress
+    from dbt_armor.sync.service import apply_plan
+
+    ctx = _Context(opts)
+    out = _console()
+    with ctx.client() as client:
+        if plan_file is not None:
+            plan = planio.load(plan_file)
+        else:
+            plan = ctx.manifest_and_plan(client)
+            print_plan(plan, out, verbose=opts["verbose"])
+        with progress(_console(stderr=True)) as (on_start, on_done):
+            result = apply_plan(
+                client,
+                plan,
+                prune=prune,
+                saved=plan_file is not None,
+                on_start=on_start,
+                on_done=on_done,
+            )
+    print_result(result, out)
+    return 0

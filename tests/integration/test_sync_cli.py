@@ -1,0 +1,75 @@
+"""`dbt-armor sync plan|apply` through the real CLI entry point against the emulator."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from dbt_armor.cli.main import main
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
+
+
+@pytest.fixture()
+def project(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api_key: str) -> Path:
+    (tmp_path / "target").mkdir()
+    shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
+    (tmp_path / "dbt_armor.yml").write_text(
+        f"api_url: {emulator.url}/api/v1\nallow_http: true\n"
+        'data_sources:\n  "*": warehouse\nsync:\n  dialect: backend\n'
+    )
+    raw = json.loads(FIXTURE.read_text())
+    httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw)
+    monkeypatch.setenv("ARMOR_API_KEY", api_key)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(["sync", *args])
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
+
+
+def test_plan_out_apply_file_then_drift_check(
+    project: Path, capsys: pytest.CaptureFixture[str], emulator: Any, api_key: str
+) -> None:
+    pd = ["--project-dir", str(project)]
+    plan_file = project / "plan.json"
+    code, out, _ = run(capsys, "plan", *pd, "--out", str(plan_file))
+    assert code == 0 and "to create" in out and "Not synced" in out
+    saved = json.loads(plan_file.read_text())
+    assert saved["schema_version"] == 1 and saved["dialect"] == "backend"
+    types = {c["payload"].get("rule_type") for c in saved["changes"] if c["kind"] == "validity"}
+    assert {"not_null", "allowed_values", "range_bounds", "regex_match"} <= types
+    code, out, _ = run(capsys, "plan", *pd, "--fail-on-changes")
+    assert code == 1
+    code, out, err = run(capsys, "apply", str(plan_file), *pd)
+    assert code == 0 and "created" in out
+    assert api_key not in out + err
+    code, out, _ = run(capsys, "plan", *pd, "--fail-on-changes", "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["create"] == 0
+    code, out, err = run(capsys, "apply", str(plan_file), *pd)  # the remote moved on
+    assert code == 2 and "remote changed since plan" in err
+
+
+def test_select_scopes_the_plan(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(
+        capsys, "plan", "--project-dir", str(project), "--select", "tag:core",
+        "--exclude", "customers", "--format", "json",
+    )  # fmt: skip
+    assert code == 0
+    nodes = {c["node_id"] for c in json.loads(out)["changes"]}
+    assert nodes == {"model.shop.orders"}
+
+
+def test_missing_manifest_is_one_line(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        capsys, "plan", "--project-dir", str(project), "--manifest", str(project / "nope.json")
+    )
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
