@@ -16,74 +16,59 @@ from typing import Any
 
 SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 PKG = "bigshop"
-WORDS = [
-    "order",
-    "customer",
-    "payment",
-    "invoice",
-    "product",
-    "store",
-    "region",
-    "refund",
-    "event",
-    "session",
-]
+WORDS = "order customer payment invoice product store region refund event session".split()  # noqa: SIM905
 GENERIC = ["not_null", "unique", "accepted_values", "relationships"]
 UTILS = [
     ("dbt_utils", "expression_is_true"),
     ("dbt_utils", "not_null_proportion"),
     ("dbt_expectations", "expect_column_values_to_be_between"),
 ]
+# Static parts of dbt's entries, as dbt-core 1.11 writes them (compact JSON to stay readable).
+_COLUMN = json.loads(
+    '{"meta": {}, "data_type": "varchar", "constraints": [], "quote": null, "config": {"meta": '
+    '{}, "tags": []}, "tags": [], "granularity": null, "doc_blocks": []}'
+)
+_MODEL_CONFIG = json.loads(
+    '{"enabled": true, "alias": null, "schema": null, "database": null, "tags": [], "meta": {}, '
+    '"group": null, "incremental_strategy": null, "persist_docs": {}, "post-hook": [], '
+    '"pre-hook": [], "quoting": {}, "column_types": {}, "full_refresh": null, "unique_key": '
+    'null, "on_schema_change": "ignore", "on_configuration_change": "apply", "grants": {}, '
+    '"packages": [], "docs": {"show": true, "node_color": null}, "contract": {"enforced": '
+    'false, "alias_types": true}, "access": "protected"}'
+)
+_TEST_CONFIG = json.loads(
+    '{"enabled": true, "alias": null, "schema": "dbt_test__audit", "database": null, "tags": '
+    '[], "meta": {}, "group": null, "materialized": "test", "severity": "ERROR", '
+    '"store_failures": null, "store_failures_as": null, "where": null, "limit": null, '
+    '"fail_calc": "count(*)", "warn_if": "!= 0", "error_if": "!= 0"}'
+)
+_NODE_STATIC = json.loads(
+    '{"tags": [], "meta": {}, "group": null, "docs": {"show": true, "node_color": null}, '
+    '"build_path": null, "doc_blocks": [], "language": "sql", "refs": [], "sources": [], '
+    '"metrics": [], "contract": {"enforced": false, "alias_types": true, "checksum": null}, '
+    '"access": "protected", "constraints": [], "version": null, "latest_version": null}'
+)
+_SOURCE_STATIC = json.loads(
+    '{"resource_type": "source", "package_name": "bigshop", "path": "models/sources.yml", '
+    '"original_file_path": "models/sources.yml", "source_description": "Loaded by the '
+    'ingestion tool.", "loader": "fivetran", "quoting": {"database": null, "schema": null, '
+    '"identifier": null, "column": null}, "loaded_at_field": "_loaded_at", "loaded_at_query": '
+    'null, "external": null, "columns": {}, "source_meta": {}, "tags": [], "patch_path": null, '
+    '"unrendered_config": {}, "created_at": 1795614599.0, "doc_blocks": []}'
+)
 
 
 def _columns(rng: random.Random, n: int) -> dict[str, Any]:
     cols: dict[str, Any] = {}
     for i in range(n):
         name = f"{rng.choice(WORDS)}_{i}"
-        cols[name] = {
-            "name": name,
-            "description": f"The {name.replace('_', ' ')} of the row, "
-            "as delivered by the upstream system.",
-            "meta": {},
-            "data_type": "varchar",
-            "constraints": [],
-            "quote": None,
-            "config": {"meta": {}, "tags": []},
-            "tags": [],
-            "granularity": None,
-            "doc_blocks": [],
-        }
+        text = f"The {name.replace('_', ' ')} of the row, as delivered by the upstream system."
+        cols[name] = {"name": name, "description": text, **_COLUMN}
     return cols
 
 
-def _config(materialized: str, **extra: Any) -> dict[str, Any]:
-    cfg: dict[str, Any] = {
-        "enabled": True,
-        "alias": None,
-        "schema": None,
-        "database": None,
-        "tags": [],
-        "meta": {},
-        "group": None,
-        "materialized": materialized,
-        "incremental_strategy": None,
-        "persist_docs": {},
-        "post-hook": [],
-        "pre-hook": [],
-        "quoting": {},
-        "column_types": {},
-        "full_refresh": None,
-        "unique_key": None,
-        "on_schema_change": "ignore",
-        "on_configuration_change": "apply",
-        "grants": {},
-        "packages": [],
-        "docs": {"show": True, "node_color": None},
-        "contract": {"enforced": False, "alias_types": True},
-        "access": "protected",
-    }
-    cfg.update(extra)
-    return cfg
+def _config(materialized: str) -> dict[str, Any]:
+    return {**_MODEL_CONFIG, "materialized": materialized}
 
 
 def _node(
@@ -97,6 +82,7 @@ def _node(
 ) -> dict[str, Any]:
     uid = f"{rtype}.{PKG}.{name}"
     return {
+        **_NODE_STATIC,
         "database": "warehouse",
         "schema": schema,
         "name": name,
@@ -109,31 +95,16 @@ def _node(
         "alias": name,
         "checksum": {"name": "sha256", "checksum": f"{zlib.crc32(name.encode()):064d}"},
         "config": cfg,
-        "tags": [],
         "description": f"Model {name}: one row per business key.",
         "columns": cols,
-        "meta": {},
-        "group": None,
-        "docs": {"show": True, "node_color": None},
         "patch_path": f"{PKG}://models/schema.yml",
-        "build_path": None,
         "unrendered_config": {"materialized": cfg.get("materialized")},
         "created_at": 1795614599.0,
         "relation_name": f'"warehouse"."{schema}"."{name}"',
         "raw_code": code,
         "compiled_code": code.replace("{{ ref(", "(").replace(") }}", ")"),
-        "doc_blocks": [],
-        "language": "sql",
-        "refs": [],
-        "sources": [],
-        "metrics": [],
         "depends_on": {"macros": ["macro.dbt.is_incremental"], "nodes": deps},
         "compiled_path": f"target/compiled/{PKG}/models/{name}.sql",
-        "contract": {"enforced": False, "alias_types": True, "checksum": None},
-        "access": "protected",
-        "constraints": [],
-        "version": None,
-        "latest_version": None,
     }
 
 
@@ -146,29 +117,17 @@ def _source(i: int) -> dict[str, Any]:
         "filter": None,
     }
     return {
+        **_SOURCE_STATIC,
         "database": "raw",
         "schema": f"src_{i % 20}",
         "name": name,
-        "resource_type": "source",
-        "package_name": PKG,
-        "path": "models/sources.yml",
-        "original_file_path": "models/sources.yml",
         "unique_id": f"source.{PKG}.src_{i % 20}.{name}",
         "fqn": [PKG, f"src_{i % 20}", name],
         "source_name": f"src_{i % 20}",
-        "source_description": "Loaded by the ingestion tool.",
-        "loader": "fivetran",
         "identifier": name,
-        "quoting": {"database": None, "schema": None, "identifier": None, "column": None},
-        "loaded_at_field": "_loaded_at",
-        "loaded_at_query": None,
         "freshness": fresh,
-        "external": None,
         "description": f"Raw {name} as delivered.",
-        "columns": {},
         "meta": {"armor": {"stale": "error"}} if i % 4 == 0 else {},
-        "source_meta": {},
-        "tags": [],
         "config": {
             "enabled": True,
             "event_time": None,
@@ -177,11 +136,7 @@ def _source(i: int) -> dict[str, Any]:
             "meta": {},
             "tags": [],
         },
-        "patch_path": None,
-        "unrendered_config": {},
         "relation_name": f'"raw"."src_{i % 20}"."{name}"',
-        "created_at": 1795614599.0,
-        "doc_blocks": [],
     }
 
 
@@ -199,24 +154,7 @@ def _test(rng: random.Random, i: int, target: str, other: str) -> dict[str, Any]
         kwargs.update({"to": f"ref('{other.rsplit('.', 1)[-1]}')", "field": "id"})
         deps = [other, target]
     name = f"{kind}_{target.rsplit('.', 1)[-1]}_{column}_{i}"
-    cfg: dict[str, Any] = {
-        "enabled": True,
-        "alias": None,
-        "schema": "dbt_test__audit",
-        "database": None,
-        "tags": [],
-        "meta": {},
-        "group": None,
-        "materialized": "test",
-        "severity": "ERROR",
-        "store_failures": None,
-        "store_failures_as": None,
-        "where": None,
-        "limit": None,
-        "fail_calc": "count(*)",
-        "warn_if": "!= 0",
-        "error_if": "!= 0",
-    }
+    cfg = dict(_TEST_CONFIG)
     code = ("select " + column + " from {{ ref('x') }} where " + column + " is null\n") * 14
     node = _node("test", name, deps, cfg, code, {}, schema="analytics_dbt_test__audit")
     node["unique_id"] = f"test.{PKG}.{name}.{i:010x}"
