@@ -1,0 +1,111 @@
+"""Rate limiting per key tier (unit, with a fake clock, and under concurrent HTTP load),
+persistence across restarts, and deterministic ids."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import httpx
+
+from dbt_armor.emulator import ApiKey, EmulatorConfig, EmulatorServer
+from dbt_armor.emulator.ratelimit import RateLimiter
+
+
+class FakeClock:
+    def __init__(self, t: float) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_burst_and_minute_windows() -> None:
+    clock = FakeClock(1_000_020.0)
+    rl = RateLimiter(clock=clock)
+    verdicts = [rl.check("k", "free_trial") for _ in range(3)]
+    assert [v.allowed for v in verdicts] == [True, True, False]  # burst 2/s
+    assert verdicts[2].retry_after == 1 and verdicts[2].headers()["Retry-After"] == "1"
+    allowed = 2
+    for _ in range(30):
+        clock.t += 1.0
+        allowed += sum(rl.check("k", "free_trial").allowed for _ in range(2))
+    assert allowed == 20  # 20 per minute
+    refused = rl.check("k", "free_trial")
+    assert not refused.allowed and refused.remaining == 0
+    assert refused.retry_after == refused.reset - int(clock.t)
+    assert rl.check("other", "free_trial").allowed  # per key
+    clock.t = refused.reset + 0.5
+    assert rl.check("k", "free_trial").allowed
+
+
+def test_limit_holds_under_concurrent_load(tmp_path: Path) -> None:
+    key = ApiKey("aa_live_starter_key_000000000000000000", "read-only", "starter")
+    with EmulatorServer(EmulatorConfig(keys=[key])) as emu:
+        emu.state.add_table("wh", "db", "raw", "orders")
+        results: list[httpx.Response] = []
+        lock = threading.Lock()
+
+        def worker() -> None:
+            with httpx.Client(headers={"Authorization": f"Bearer {key.key}"}) as c:
+                for _ in range(6):
+                    r = c.get(emu.api_url + "/sdk/freshness/wh.db.raw.orders")
+                    with lock:
+                        results.append(r)
+
+        threads = [threading.Thread(target=worker) for _ in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert len(results) == 36
+    ok = [r for r in results if r.status_code == 200]
+    limited = [r for r in results if r.status_code == 429]
+    assert len(ok) + len(limited) == 36
+    assert 3 <= len(ok) <= 30  # at least one burst got through; never above the minute limit
+    for r in limited:
+        assert r.json()["error"]["code"] == "RATE_LIMITED"
+        assert int(r.headers["Retry-After"]) >= 1
+    for r in results:
+        assert r.headers["X-RateLimit-Limit"] == "30"
+        assert 0 <= int(r.headers["X-RateLimit-Remaining"]) < 30
+        assert int(r.headers["X-RateLimit-Reset"]) > 0
+    remaining = sorted(int(r.headers["X-RateLimit-Remaining"]) for r in ok)
+    assert len(set(remaining)) == len(remaining)  # each success consumed exactly one slot
+
+
+def _rule(emu: EmulatorServer, key: str) -> dict[str, object]:
+    body = {"rule_type": "UNIQUE", "table_path": "raw.orders", "column_name": "id"}
+    r = httpx.post(
+        emu.api_url + "/sdk/validity/wh", json=body, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert r.status_code == 201
+    return r.json()["data"]  # type: ignore[no-any-return]
+
+
+def test_state_survives_restart(tmp_path: Path, api_key: str) -> None:
+    state_file = tmp_path / "state.sqlite"
+    with EmulatorServer(EmulatorConfig(state_file=state_file, seed=3)) as emu:
+        emu.state.add_table("wh", "db", "raw", "orders")
+        first = _rule(emu, api_key)
+        httpx.post(
+            emu.url + "/_emulator/freshness",
+            json={"qualified_name": "wh.db.raw.orders", "status": "stale"},
+        )
+    with EmulatorServer(EmulatorConfig(state_file=state_file, seed=3)) as emu:
+        h = {"Authorization": f"Bearer {api_key}"}
+        rules = httpx.get(emu.api_url + "/sdk/validity/wh", headers=h).json()["data"]
+        assert [r["uuid"] for r in rules] == [first["uuid"]]
+        second = _rule(emu, api_key)
+        assert second["id"] == 2 and second["uuid"] != first["uuid"]
+        fresh = httpx.get(emu.api_url + "/sdk/freshness/wh.db.raw.orders", headers=h).json()
+        assert fresh["data"]["status"] == "stale"
+
+
+def test_ids_are_deterministic_per_seed(api_key: str) -> None:
+    seen = []
+    for seed in (5, 5, 6):
+        with EmulatorServer(EmulatorConfig(seed=seed)) as emu:
+            table = emu.state.add_table("wh", "db", "raw", "orders")
+            seen.append((table["id"], _rule(emu, api_key)["uuid"]))
+    assert seen[0] == seen[1] and seen[0][0] != seen[2][0] and seen[0][1] != seen[2][1]
