@@ -1,103 +1,9 @@
-"""Shared e2e fixtures: one seeded and built copy of integration_project per test session.
-
-Owns copying the project to a temp dir (never writing into the repository) and running the
-venv's dbt in a subprocess; it asserts nothing itself.
-"""
+"""Shared e2e fixtures: one seeded and built copy of integration_project per test session."""
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
-import sys
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SOURCE_PROJECT = REPO_ROOT / "integration_project"
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
-_IGNORED = shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", "__pycache__")
-_DROPPED_ENV = ("ARMOR_API_KEY", "DBT_TARGET_PATH", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR")
-
-
-@dataclass(frozen=True)
-class DbtProject:
-    """A copy of integration_project with its own DuckDB warehouse."""
-
-    path: Path
-    profiles_dir: Path
-    db_path: Path
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.path / "target" / "manifest.json"
-
-    @property
-    def log_path(self) -> Path:
-        return self.path / "logs" / "dbt.log"
-
-    def env(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-        """The environment for dbt: no API key, no inherited results, offline, this warehouse."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in _DROPPED_ENV and not k.startswith("DBT_ARMOR_RESULTS")
-        }
-        env.update(
-            ARMOR_DUCKDB_PATH=str(self.db_path),
-            DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-            DO_NOT_TRACK="1",
-        )
-        env.update(extra or {})
-        return env
-
-    def dbt(
-        self, *args: str, env: Mapping[str, str] | None = None, check: bool = True
-    ) -> subprocess.CompletedProcess[str]:
-        """Run the venv's dbt in the project directory and capture its output."""
-        done = subprocess.run(
-            [DBT_EXECUTABLE, *args, "--profiles-dir", str(self.profiles_dir)],
-            cwd=self.path,
-            env=self.env(env),
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=240,
-        )
-        if check and done.returncode != 0:
-            raise AssertionError(
-                f"dbt {' '.join(args)} exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
-            )
-        return done
-
-    def clone(self, dest: Path) -> DbtProject:
-        """A full copy (target/, packages, warehouse) for a test that changes things."""
-        shutil.copytree(self.path, dest, ignore=shutil.ignore_patterns("logs"))
-        return _configure(dest)
-
-
-def _configure(path: Path) -> DbtProject:
-    """Point packages.yml at the repository and the profile at this copy's warehouse file."""
-    db_path = path / "warehouse.duckdb"
-    packages = path / "packages.yml"
-    packages.write_text(
-        re.sub(r"local:\s*\.\.\s*$", f"local: {REPO_ROOT}", packages.read_text(), flags=re.M)
-    )
-    profiles = path / "profiles.yml"
-    profiles.write_text(
-        re.sub(r"\{\{ env_var\('ARMOR_DUCKDB_PATH'[^}]*\}\}", str(db_path), profiles.read_text())
-    )
-    return DbtProject(path=path, profiles_dir=path, db_path=db_path)
-
-
-def copy_project(dest: Path) -> DbtProject:
-    """Copy integration_project (sources only) to ``dest`` and configure it."""
-    shutil.copytree(SOURCE_PROJECT, dest, ignore=_IGNORED)
-    return _configure(dest)
+from project_copy import DbtProject, copy_project
 
 
 @pytest.fixture(scope="session")
@@ -108,5 +14,8 @@ def dbt_project(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
     """
     project = copy_project(tmp_path_factory.mktemp("armor_shop") / "armor_shop")
     project.dbt("deps")
-    project.dbt("build", "--exclude", "resource_type:test", "resource_type:unit_test")
+    project.dbt("seed")  # the raw tables: sources do not depend on seeds in dbt's graph
+    project.dbt(
+        "build", "--exclude", "resource_type:test", "resource_type:unit_test", "resource_type:seed"
+    )
     return project
