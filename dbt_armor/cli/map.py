@@ -177,7 +177,9 @@ def _print_table(rows: list[dict[str, Any]], check: bool, missing: int) -> None:
                 seen = f" (platform has {row['candidate']})" if row["candidate"] else ""
                 cells += ["[red]missing[/red]", f"{row['cause']}{seen}: {row['hint']}"]
         table.add_row(*cells)
-    console = Console(highlight=False, soft_wrap=False)
+    console = Console(highlight=False)
+    if not console.is_terminal:  # piped or captured: do not wrap names at 80 columns
+        console = Console(highlight=False, width=200)
     console.print(table)
     summary = f"{len(rows)} names"
     if check:
