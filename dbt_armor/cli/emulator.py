@@ -1,0 +1,175 @@
+"""`dbt-armor emulator`: run the local AnomalyArmor-compatible server until SIGINT/SIGTERM.
+
+Parses options and wires EmulatorServer; owns no server logic. Binds 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING
+
+import click
+
+from dbt_armor.errors import ManifestError, UsageError
+
+if TYPE_CHECKING:
+    from dbt_armor.emulator import ApiKey, EmulatorServer
+
+
+def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
+    from dbt_armor.emulator import ApiKey
+
+    keys: list[ApiKey] = []
+    for spec in specs:
+        try:
+            keys.append(ApiKey.parse(spec))
+        except (ValueError, TypeError) as exc:
+            raise UsageError(
+                f"--key {spec!r}: {exc}", hint="e.g. --key mykey:read-only:growth"
+            ) from None
+    return keys
+
+
+@click.command(name="emulator")
+@click.option("--port", type=int, default=0, show_default=True, help="Port (0 = a free one).")
+@click.option(
+    "--warehouse",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="DuckDB file used for freshness and rule checks.",
+)
+@click.option(
+    "--manifest",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="dbt manifest.json whose sources/seeds/models/snapshots become assets.",
+)
+@click.option("--data-source", help="Data-source name for --manifest assets.")
+@click.option(
+    "--fixture",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML file of data sources and tables to register.",
+)
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="SQLite file that keeps state across restarts.",
+)
+@click.option(
+    "--dialect",
+    type=click.Choice(["seed", "sdk"]),
+    default="seed",
+    show_default=True,
+    help="Response shapes: the documented ones (seed) or the official SDK's (sdk).",
+)
+@click.option(
+    "--key",
+    "key_specs",
+    multiple=True,
+    metavar="KEY[:SCOPE[:TIER]]",
+    help="Accepted bearer key (repeatable). Default: one read-write, one read-only.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids.")
+@click.option(
+    "--url-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the server URL to this file once it listens.",
+)
+@click.option("--no-rate-limits", is_flag=True, help="Do not enforce per-key rate limits.")
+def command(
+    port: int,
+    warehouse: Path | None,
+    manifest: Path | None,
+    data_source: str | None,
+    fixture: Path | None,
+    state_file: Path | None,
+    dialect: str,
+    key_specs: tuple[str, ...],
+    seed: int,
+    url_file: Path | None,
+    no_rate_limits: bool,
+) -> None:
+    """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
+    from dbt_armor.emulator import EmulatorConfig, EmulatorServer
+    from dbt_armor.emulator.seeding import load_fixture, register_manifest
+
+    if manifest is not None and not data_source:
+        raise UsageError(
+            "--manifest needs --data-source NAME", hint="the platform data-source name"
+        )
+    if warehouse is not None and not warehouse.exists():
+        raise UsageError(
+            f"warehouse file {warehouse} does not exist", hint="build it with dbt first"
+        )
+    keys = _keys(key_specs)
+    config = EmulatorConfig(
+        port=port,
+        dialect=dialect,
+        warehouse=warehouse,
+        state_file=state_file,
+        seed=seed,
+        rate_limits=not no_rate_limits,
+    )
+    if keys:
+        config.keys = keys
+    server = EmulatorServer(config)
+    if manifest is not None:
+        try:
+            doc = json.loads(manifest.read_text())
+            register_manifest(server.state, doc, str(data_source))
+        except (OSError, ValueError) as exc:
+            raise ManifestError(
+                f"cannot read manifest {manifest}: {exc}",
+                hint="run `dbt parse` to produce target/manifest.json",
+            ) from None
+    if fixture is not None:
+        try:
+            load_fixture(server.state, fixture)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot load fixture {fixture}: {exc}") from None
+    try:
+        server.start()
+    except OSError as exc:
+        raise UsageError(
+            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
+            hint="pick another --port or use 0",
+        ) from None
+    _announce(server, url_file)
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        if url_file is not None:
+            url_file.unlink(missing_ok=True)
+        click.echo("emulator stopped")
+
+
+def _announce(server: EmulatorServer, url_file: Path | None) -> None:
+    cfg = server.config
+    click.echo(f"AnomalyArmor emulator listening on {server.url} (API: {server.api_url})")
+    click.echo(
+        f"dialect: {cfg.dialect}; tables: {len(server.state.tables)}; "
+        f"warehouse: {cfg.warehouse or 'none'}; state: {cfg.state_file or 'in memory'}"
+    )
+    click.echo("accepted keys (local test keys, not secrets):")
+    for key in cfg.keys:
+        click.echo(f"  {key.key}  scope={key.scope} tier={key.tier}")
+    click.echo(
+        f"try: ARMOR_API_URL={server.api_url} ARMOR_API_KEY={cfg.keys[0].key} dbt-armor doctor"
+    )
+    if url_file is not None:
+        url_file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = url_file.with_suffix(url_file.suffix + ".tmp")
+        tmp.write_text(server.url + "\n")
+        tmp.replace(url_file)

@@ -1,0 +1,82 @@
+"""`dbt-armor emulator` as a real process: URL file, keys, manifest seeding, clean SIGTERM stop,
+and one-line usage errors."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from emulator_helpers import small_manifest
+
+KEY = "aa_live_cli_test_key_0000000000000000000"
+
+
+def _start(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
+    url_file = tmp_path / "url.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dbt_armor", "emulator", "--url-file", str(url_file), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 20
+    while not url_file.exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "emulator did not start"
+        time.sleep(0.05)
+    return proc, url_file.read_text().strip()
+
+
+def test_serves_seeded_manifest_and_stops_on_sigterm(tmp_path: Path) -> None:
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(small_manifest()))
+    proc, url = _start(
+        tmp_path,
+        "--manifest",
+        str(manifest),
+        "--data-source",
+        "duck",
+        "--key",
+        f"{KEY}:read-only:growth",
+        "--dialect",
+        "sdk",
+    )
+    try:
+        assert url.startswith("http://127.0.0.1:")
+        h = {"Authorization": f"Bearer {KEY}"}
+        r = httpx.get(url + "/api/v1/sdk/freshness/duck.wh.raw.orders", headers=h)
+        assert r.status_code == 200 and r.headers["X-RateLimit-Limit"] == "500"
+        assert r.json()["data"]["is_stale"] is False
+        assert (
+            httpx.post(
+                url + "/api/v1/sdk/freshness/duck.wh.raw.orders/refresh", headers=h
+            ).status_code
+            == 403
+        )
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert KEY in out and "scope=read-only tier=growth" in out and "emulator stopped" in out
+    assert not (tmp_path / "url.txt").exists()
+
+
+def test_usage_errors_are_one_line(tmp_path: Path) -> None:
+    for args in (
+        ["--manifest", "x.json"],
+        ["--key", "k:superuser"],
+        ["--warehouse", str(tmp_path / "none.duckdb")],
+    ):
+        res = subprocess.run(
+            [sys.executable, "-m", "dbt_armor", "emulator", *args],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        assert res.returncode == 2, res.stderr
+        assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
