@@ -80,4 +80,6 @@ def test_check_passes_when_every_name_resolves(
 def test_check_without_key_is_a_config_error(emulator: EmulatorServer, tmp_path: Path) -> None:
     project = _project(tmp_path, emulator)
     code, _, exc = _check(project, "")
+    assert code is None  # the command raised instead of returning
     assert exc is not None and "ARMOR_API_KEY" in str(exc)
+    assert emulator.app.request_log() == []  # nothing was sent without a key

@@ -152,7 +152,7 @@ def test_generic_and_singular_tests(any_manifest) -> None:  # type: ignore[no-un
         "placed",
         "shipped",
     ]
-    assert nodes["not_null_stg_orders_id"].test_metadata.namespace is None  # type: ignore[union-attr]
+    assert nodes["not_null_stg_orders_id"].test_metadata.namespace is None
 
 
 def test_v2_preview_omits_namespace_and_source_meta() -> None:
