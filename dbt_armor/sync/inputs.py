@@ -15,14 +15,19 @@ _SOURCE_CALL = re.compile(r"source\(\s*['\"]([^'\"]+)['\"]\s*,\s*['\"]([^'\"]+)[
 _REF_CALL = re.compile(r"ref\(\s*['\"]([^'\"]+)['\"](?:\s*,\s*['\"]([^'\"]+)['\"])?\s*\)")
 
 
+_MISSING = object()
+
+
 def get(obj: Any, name: str, default: Any = None) -> Any:
     """``obj.name`` or ``obj[name]``; ``default`` when missing or ``None``."""
     if obj is None:
         return default
-    if isinstance(obj, Mapping):
+    if isinstance(obj, dict):
         value = obj.get(name, default)
     else:
-        value = getattr(obj, name, default)
+        value = getattr(obj, name, _MISSING)
+        if value is _MISSING:
+            value = obj.get(name, default) if isinstance(obj, Mapping) else default
     return default if value is None else value
 
 

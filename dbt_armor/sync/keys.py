@@ -7,11 +7,12 @@ marker line in a rule's description carries key, node and spec hash. No I/O here
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from dbt_armor.sync.model import Kind, RuleSpec
 
@@ -35,8 +36,8 @@ def args_suffix(kwargs: Mapping[str, Any]) -> str:
 
 
 def canonical_hash(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """sha256 of compact JSON with sorted keys (non-JSON values as their str)."""
+    return hashlib.sha256(msgspec.json.encode(value, order="sorted", enc_hook=str)).hexdigest()
 
 
 def spec_hash(spec: RuleSpec) -> str:
@@ -65,8 +66,9 @@ class Marker:
     spec_hash: str
 
 
-def format_marker(spec: RuleSpec) -> str:
-    return f"[dbt-armor key={spec.key} node={spec.node_id} hash={spec_hash(spec)}]"
+def format_marker(spec: RuleSpec, known_hash: str | None = None) -> str:
+    digest = known_hash or spec_hash(spec)
+    return f"[dbt-armor key={spec.key} node={spec.node_id} hash={digest}]"
 
 
 def parse_marker(description: str | None) -> Marker | None:
@@ -85,10 +87,10 @@ def display_name(spec: RuleSpec) -> str:
     return f"dbt: {spec.test_name} {target}"
 
 
-def description(spec: RuleSpec) -> str:
+def description(spec: RuleSpec, known_hash: str | None = None) -> str:
     lines = [f"From dbt test {spec.test_name} on {spec.label}; {MANAGED_BY}, edit it in dbt."]
     if spec.kind is Kind.REFERENTIAL and spec.severity:
         lines.append(f"dbt severity: {spec.severity}.")
     lines.extend(spec.notes)
-    lines.append(format_marker(spec))
+    lines.append(format_marker(spec, known_hash))
     return "\n".join(lines)

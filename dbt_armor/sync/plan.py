@@ -91,13 +91,13 @@ def build_plan(
         wanted.add((spec.kind, spec.key))
         if spec.kind is Kind.FRESHNESS:
             found = schedules.get((spec.data_source, spec.table_path.lower()))
-            changes.append(_diff(spec, found, dialect))
+            changes.append(_diff(spec, found, dialect, spec_hash(spec)))
             continue
         candidates = by_key.get((spec.kind, spec.key), [])
         want_hash = spec_hash(spec)
         best = next((c for c in candidates if c.spec_hash == want_hash), None)
         best = best or (candidates[0] if candidates else None)
-        changes.append(_diff(spec, best, dialect))
+        changes.append(_diff(spec, best, dialect, want_hash))
         for extra in candidates:
             if extra is not best:
                 changes.append(_delete(extra, "duplicate of a managed rule", needs_prune=False))
@@ -133,11 +133,12 @@ def _base(spec: RuleSpec, action: Action, **kw: Any) -> Change:
     )
 
 
-def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect) -> Change:
-    payload = create_payload(spec, dialect)
+def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect, want_hash: str) -> Change:
+    desired = mutable_fields(spec, want_hash or None)
     if found is None:
-        return _base(spec, Action.CREATE, payload=payload)
-    if spec.kind is not Kind.FRESHNESS and found.spec_hash != spec_hash(spec):
+        return _base(spec, Action.CREATE, payload=create_payload(spec, dialect, desired))
+    if spec.kind is not Kind.FRESHNESS and found.spec_hash != want_hash:
+        payload = create_payload(spec, dialect, desired)
         diffs: tuple[FieldDiff, ...] = (
             FieldDiff("definition", found.fields.get("definition"), _definition(spec)),
         )
@@ -149,12 +150,12 @@ def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect) -> Change:
             diffs=diffs,
             reason="rule type, column, table or config changed",
         )
-    desired = mutable_fields(spec)
     patch = patch_body(desired, dict(found.fields))
     if not patch:
         return _base(spec, Action.UNCHANGED, remote_id=found.remote_id)
     diffs = tuple(FieldDiff(k, found.fields.get(k), v) for k, v in patch.items())
     if any(v is None for v in patch.values()):
+        payload = create_payload(spec, dialect, desired)
         # PATCH cannot clear a field (None is not sent): recreate the rule instead.
         return _base(
             spec,

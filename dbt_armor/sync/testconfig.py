@@ -7,10 +7,11 @@ not pick the rule type or the key.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass
+from typing import Any
 
 from dbt_armor.sync.inputs import TestInput
-from dbt_armor.sync.model import Kind, RuleSpec
+from dbt_armor.sync.model import Kind
 
 SEVERITIES = ("info", "warning", "error", "critical")
 _DBT_SEVERITY = {"error": "critical", "warn": "warning"}
@@ -54,13 +55,23 @@ def _max_allowed(parsed: tuple[str, int]) -> int | None:
     return None
 
 
-def apply_config(spec: RuleSpec, test: TestInput) -> RuleSpec:
+@dataclass(frozen=True)
+class Effects:
+    """What a test's config adds to its rule: severity, rule_config entries, orphan allowance."""
+
+    severity: str
+    config: dict[str, Any]
+    max_orphan_count: int | None
+    notes: tuple[str, ...]
+
+
+def config_effects(kind: Kind, test: TestInput) -> Effects:
     severity, notes = severity_of(test)
-    config = dict(spec.config)
+    config: dict[str, Any] = {}
     extra: list[str] = list(notes)
     max_orphans: int | None = None
     if test.where:
-        if spec.kind is Kind.VALIDITY:
+        if kind is Kind.VALIDITY:
             config["where"] = str(test.where)
         else:
             extra.append(f"not carried: where `{test.where}` (referential checks have no filter)")
@@ -71,15 +82,9 @@ def apply_config(spec: RuleSpec, test: TestInput) -> RuleSpec:
             continue
         parsed = parse_threshold(expr)
         allowed = _max_allowed(parsed) if parsed is not None else None
-        if name == relevant and spec.kind is Kind.REFERENTIAL and allowed is not None:
+        if name == relevant and kind is Kind.REFERENTIAL and allowed is not None:
             max_orphans = allowed
             continue
         why = "a count cannot become a percent" if name == relevant else "one severity per rule"
         extra.append(f"not carried: {name} `{expr}` ({why})")
-    return replace(
-        spec,
-        severity=severity,
-        config=config,
-        max_orphan_count=max_orphans,
-        notes=spec.notes + tuple(extra),
-    )
+    return Effects(severity, config, max_orphans, tuple(extra))

@@ -23,7 +23,7 @@ from dbt_armor.sync.inputs import (
 from dbt_armor.sync.keys import args_suffix, base_key, canonical_hash
 from dbt_armor.sync.mappings import TABLE, Mapped, NotMappable, lookup
 from dbt_armor.sync.model import Kind, RuleSpec, Translation, Unmapped
-from dbt_armor.sync.testconfig import apply_config
+from dbt_armor.sync.testconfig import config_effects
 
 
 class Located(Protocol):
@@ -91,14 +91,21 @@ def _translate_test(test: TestInput, manifest: Any, resolve: Resolve) -> RuleSpe
     except NotMappable as exc:
         raise _Skip(f"{qualified}: {exc}") from exc
     where = _locate(resolve, node_id)
+    effects = config_effects(mapped.kind, test)
     config = {
         k: v.replace(TABLE, where.table_path) if isinstance(v, str) else v
         for k, v in mapped.config.items()
     }
-    spec = RuleSpec(
-        key=base_key(
-            node_id, None if mapped.table_level else test.column, test.namespace, test.test_name
-        ),
+    config.update(effects.config)
+    parent: dict[str, Any] = {}
+    if mapped.kind is Kind.REFERENTIAL:
+        parent = _parent(node_id, where.data_source, test, mapped, resolve)
+    custom_key = test.armor.get("key")
+    column_key = None if mapped.table_level else test.column
+    return RuleSpec(
+        key=str(custom_key)
+        if custom_key
+        else base_key(node_id, column_key, test.namespace, test.test_name),
         kind=mapped.kind,
         node_id=node_id,
         data_source=where.data_source,
@@ -108,38 +115,31 @@ def _translate_test(test: TestInput, manifest: Any, resolve: Resolve) -> RuleSpe
         test_name=qualified,
         label=node_label(manifest, node_id),
         config=config,
+        severity=effects.severity,
         alert_threshold_percent=mapped.alert_threshold_percent,
         treat_null_as_valid=mapped.treat_null_as_valid,
+        max_orphan_count=effects.max_orphan_count,
         test_id=test.unique_id,
         tags=test.tags,
-        notes=mapped.notes,
+        notes=mapped.notes + effects.notes,
+        **parent,
     )
-    if mapped.kind is Kind.REFERENTIAL:
-        spec = _with_parent(spec, test, mapped, manifest, resolve)
-    spec = apply_config(spec, test)
-    custom_key = test.armor.get("key")
-    if custom_key:
-        spec = replace(spec, key=str(custom_key))
-    return spec
 
 
-def _with_parent(
-    spec: RuleSpec, test: TestInput, mapped: Mapped, manifest: Any, resolve: Resolve
-) -> RuleSpec:
-    parent = parent_node(test, spec.node_id)
+def _parent(
+    node_id: str, data_source: str, test: TestInput, mapped: Mapped, resolve: Resolve
+) -> dict[str, Any]:
+    parent = parent_node(test, node_id)
     if parent is None:
         raise _Skip("relationships: the `to` node is not in depends_on")
     where = _locate(resolve, parent)
-    if where.data_source != spec.data_source:
-        raise _Skip(
-            f"relationships across data sources ({spec.data_source} -> {where.data_source})"
-        )
-    return replace(
-        spec,
-        parent_node_id=parent,
-        parent_table_path=where.table_path,
-        parent_column=mapped.parent_column,
-    )
+    if where.data_source != data_source:
+        raise _Skip(f"relationships across data sources ({data_source} -> {where.data_source})")
+    return {
+        "parent_node_id": parent,
+        "parent_table_path": where.table_path,
+        "parent_column": mapped.parent_column,
+    }
 
 
 def _locate(resolve: Resolve, unique_id: str) -> Located:

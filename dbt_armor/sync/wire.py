@@ -54,19 +54,19 @@ def rule_config(spec: RuleSpec, dialect: Dialect) -> dict[str, Any]:
     return config
 
 
-def mutable_fields(spec: RuleSpec) -> dict[str, Any]:
+def mutable_fields(spec: RuleSpec, known_hash: str | None = None) -> dict[str, Any]:
     """The fields a PATCH can change, as the desired state (compared with the remote)."""
     if spec.kind is Kind.VALIDITY:
         return {
             "name": display_name(spec),
-            "description": description(spec),
+            "description": description(spec, known_hash),
             "severity": spec.severity,
             "alert_threshold_percent": spec.alert_threshold_percent,
         }
     if spec.kind is Kind.REFERENTIAL:
         return {
             "name": display_name(spec),
-            "description": description(spec),
+            "description": description(spec, known_hash),
             "max_orphan_count": spec.max_orphan_count,
         }
     return {
@@ -77,8 +77,11 @@ def mutable_fields(spec: RuleSpec) -> dict[str, Any]:
     }
 
 
-def create_payload(spec: RuleSpec, dialect: Dialect) -> dict[str, Any]:
-    """The POST body (``None`` values dropped)."""
+def create_payload(
+    spec: RuleSpec, dialect: Dialect, mutable: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The POST body (``None`` values dropped); ``mutable`` = precomputed mutable_fields."""
+    fields = mutable if mutable is not None else mutable_fields(spec)
     body: dict[str, Any]
     if spec.kind is Kind.VALIDITY:
         body = {
@@ -88,7 +91,7 @@ def create_payload(spec: RuleSpec, dialect: Dialect) -> dict[str, Any]:
             "rule_config": rule_config(spec, dialect) or None,
             "check_interval": VALIDITY_CHECK_INTERVAL,
             "treat_null_as_valid": spec.treat_null_as_valid,
-            **mutable_fields(spec),
+            **fields,
         }
     elif spec.kind is Kind.REFERENTIAL:
         body = {
@@ -97,14 +100,14 @@ def create_payload(spec: RuleSpec, dialect: Dialect) -> dict[str, Any]:
             "parent_table_path": spec.parent_table_path,
             "parent_column_name": spec.parent_column,
             "capture_interval": REFERENTIAL_INTERVAL,
-            **mutable_fields(spec),
+            **fields,
         }
     else:
         body = {
             "asset_id": spec.data_source,
             "table_path": spec.table_path,
             "is_active": True,
-            **mutable_fields(spec),
+            **fields,
         }
     return {k: v for k, v in body.items() if v is not None}
 
