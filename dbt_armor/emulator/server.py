@@ -40,6 +40,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # one response = headers + body; avoid delayed-ACK stalls
     server: _Server
     server_version = "armor-emulator"
     sys_version = ""
