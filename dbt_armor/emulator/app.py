@@ -62,6 +62,15 @@ class App:
         with self._log_lock:
             self._log.clear()
 
+    def limit_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """X-RateLimit-* figures for the request's key without consuming (injected answers)."""
+        token = headers.get("Authorization", "").partition(" ")[2].strip()
+        key = self.keys.get(token)
+        verdict = self.limiter.peek(
+            key.key if key else "(unauthenticated)", key.tier if key else "enterprise"
+        )
+        return verdict.headers()
+
     # ------------------------------------------------------------------ dispatch
     def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Response:
         """Answer one request; every error becomes a well-formed envelope."""

@@ -47,6 +47,16 @@ class RateLimiter:
         with self._lock:
             self._windows.clear()
 
+    def peek(self, key: str, tier: str) -> Verdict:
+        """The key's current figures without using up a request (for injected answers)."""
+        per_min = TIERS[tier][0]
+        now = self._clock()
+        minute = math.floor(now / 60) * 60
+        with self._lock:
+            w = self._windows.get(key)
+            used = int(w[1]) if w is not None and w[0] == minute else 0
+        return Verdict(True, per_min, max(per_min - used, 0), int(minute + 60), 0)
+
     def check(self, key: str, tier: str) -> Verdict:
         per_min, burst, _ = TIERS[tier]
         now = self._clock()

@@ -56,8 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         app = self.server.app
         started = time.monotonic()
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
+        body = self._body()
         headers = {k.lower(): v for k, v in self.headers.items()}
         headers["Authorization"] = headers.pop("authorization", "")
         path = urlsplit(self.path).path
@@ -77,6 +76,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault is not None and (fault.status or fault.html) and not fault.drop_after_commit:
             resp = _fault_response(fault)
+            if not fault.html:
+                limits = app.limit_headers(headers)
+                resp.headers.update({k: v for k, v in limits.items() if k not in resp.headers})
         else:
             resp = app.handle(self.command, self.path, headers, body)
         if fault is not None and fault.drop_after_commit:
@@ -85,6 +87,19 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(resp, fault)
         entry.update(status=resp.status, duration_ms=round((time.monotonic() - started) * 1000, 3))
         app.log_request(entry)
+
+    def _body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    self.rfile.readline()
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
 
     def _drop(self, app: App, entry: dict[str, Any], started: float) -> None:
         self.close_connection = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -129,3 +130,22 @@ def test_request_log_never_holds_the_key(emu: EmulatorServer, api_key: str) -> N
         ("GET", RULES, 401),
     ]
     assert all(e["duration_ms"] >= 0 for e in entries)
+
+
+def test_injected_answers_carry_rate_limit_headers(emu: EmulatorServer, api_key: str) -> None:
+    fault(emu, match="GET *", status=500)
+    r = get(emu, api_key)
+    assert r.status_code == 500 and r.headers["X-RateLimit-Limit"] == "5000"
+
+
+def test_chunked_request_body_is_read(emu: EmulatorServer, api_key: str) -> None:
+    body = b'{"rule_type": "NOT_NULL", "table_path": "raw.orders", "column_name": "id"}'
+
+    def chunks() -> Iterator[bytes]:
+        yield body[:10]
+        yield body[10:]
+
+    r = httpx.post(
+        emu.url + RULES, content=chunks(), headers={"Authorization": f"Bearer {api_key}"}
+    )
+    assert r.status_code == 201 and r.json()["data"]["column_name"] == "id"
