@@ -71,9 +71,10 @@ def uid(name: str, kind: str = "model") -> str:
     return f"{kind}.armor_shop.{name}"
 
 
-def test_both_modes_agree_and_match_the_graph(
-    inprocess: DbtInvoker, subproc: DbtInvoker, manifest: dict[str, Any], state_dir: Path
-) -> None:
+def selection_cases(
+    manifest: dict[str, Any], state_dir: Path
+) -> list[tuple[str, list[str], frozenset[str]]]:
+    """(command, dbt args, expected executed nodes) derived from the manifest graph."""
     parents, children = manifest["parent_map"], manifest["child_map"]
     nightly = {u for u, n in manifest["nodes"].items() if "nightly" in n["tags"]}
     marts = {
@@ -104,13 +105,27 @@ def test_both_modes_agree_and_match_the_graph(
         ("seed", [], executed(manifest["nodes"], {"seed"})),
         ("run", ["-s", "no_such_model_anywhere"], frozenset()),
     ]
-    for command, argv, expected in cases:
-        got_in = inprocess.select(argv, command=command)
+    return cases
+
+
+def test_inprocess_selection_matches_the_graph(
+    inprocess: DbtInvoker, manifest: dict[str, Any], state_dir: Path
+) -> None:
+    for command, argv, expected in selection_cases(manifest, state_dir):
+        got = inprocess.select(argv, command=command)
+        assert got.unique_ids == expected, (command, argv)
+        assert got.empty == (not expected)
+        assert set(got.selectors) == set(expected)
+
+
+@pytest.mark.slow
+def test_subprocess_selection_agrees_with_inprocess(
+    inprocess: DbtInvoker, subproc: DbtInvoker, manifest: dict[str, Any], state_dir: Path
+) -> None:
+    for command, argv, expected in selection_cases(manifest, state_dir):
         got_sub = subproc.select(argv, command=command)
-        assert got_in.unique_ids == expected, (command, argv)
         assert got_sub.unique_ids == expected, (command, argv)
-        assert got_in.selectors == got_sub.selectors
-        assert got_in.empty == (not expected)
+        assert got_sub.selectors == inprocess.select(argv, command=command).selectors
 
 
 def test_selectors_select_the_same_nodes_when_fed_back(
@@ -135,11 +150,19 @@ def test_inprocess_reuses_one_parse(dbt_project: DbtProject, inprocess: DbtInvok
     assert inprocess.manifest_path == dbt_project.manifest_path
 
 
-def test_parse_failure_is_one_clear_error(dbt_project: DbtProject, tmp_path: Path) -> None:
+def test_parse_failure_is_one_clear_error(tmp_path: Path) -> None:
     from dbt_armor.errors import DbtError
 
-    broken = dbt_project.clone(tmp_path / "broken")
-    (broken.path / "models" / "staging" / "stg_bad.sql").write_text("select {{ ref('nope') }}")
-    invoker = make_invoker(broken.path, broken.profiles_dir, executable=DBT_EXECUTABLE)
-    with pytest.raises(DbtError, match="dbt parse failed"):
+    (tmp_path / "models").mkdir()
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: broken\nversion: '1.0'\nconfig-version: 2\nprofile: broken\n"
+    )
+    (tmp_path / "profiles.yml").write_text(
+        f"broken:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {tmp_path / 'w.duckdb'}\n"
+    )
+    (tmp_path / "models" / "bad.sql").write_text("select * from {{ ref('nope') }}")
+    invoker = make_invoker(tmp_path, tmp_path, executable=DBT_EXECUTABLE)
+    with pytest.raises(DbtError, match="dbt parse failed") as caught:
         invoker.parse([])
+    assert "\n" not in caught.value.message
