@@ -222,3 +222,19 @@ def run_dbt(project: Path, args: list[str], env: dict[str, str] | None = None) -
             except json.JSONDecodeError:
                 continue
     return DbtRun(proc.returncode, proc.stdout + proc.stderr, events)
+
+
+def run_wrapper(project: Path, args: list[str], env: dict[str, str]) -> DbtRun:
+    """Run the `dbt-armor` CLI in `project` (it gates, then runs dbt with DBT_ARMOR_RESULTS)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("DBT_", "ARMOR_"))}
+    base.update({"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1", **env})
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("dbt-armor")), *args],
+        cwd=project,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    return DbtRun(proc.returncode, proc.stdout + proc.stderr)

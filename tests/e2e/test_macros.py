@@ -12,8 +12,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import macro_helpers as h
 import pytest
+
+from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -237,3 +240,44 @@ def test_repo_root_package_pulls_in_only_macros(tmp_path: Path) -> None:
     ]
     assert foreign == []
     assert os.path.realpath(proj / "dbt_packages" / "dbt_armor") == str(h.REPO_ROOT)
+
+
+def test_results_written_by_the_wrapper_reach_the_macros(project: Path, emulator: Any) -> None:
+    tables = ("orders", "customers", "not_gated")
+    httpx.post(
+        f"{emulator.url}/_emulator/assets",
+        json={
+            "data_source": "duckdb",
+            "tables": [{"database": h.DATABASE, "schema": "raw", "name": n} for n in tables],
+        },
+    ).raise_for_status()
+    for name, status, hours in (("orders", "stale", 30.0), ("customers", "fresh", 2.0)):
+        httpx.post(
+            f"{emulator.url}/_emulator/freshness",
+            json={
+                "qualified_name": f"duckdb.{h.DATABASE}.raw.{name}",
+                "status": status,
+                "hours_since_update": hours,
+                "threshold_hours": 24.0,
+                "last_updated": "2026-11-25T11:30:00Z",
+            },
+        ).raise_for_status()
+    (project / "dbt_armor.yml").write_text(
+        'data_sources:\n  "*": duckdb\nnaming:\n  case: preserve\ngate:\n  stale: error\n'
+    )
+
+    run = h.run_wrapper(
+        project,
+        ["run", "--on-fail", "skip", "--profiles-dir", str(project)],
+        {"ARMOR_API_URL": f"{emulator.url}/api/v1", "ARMOR_API_KEY": DEFAULT_READWRITE_KEY},
+    )
+
+    assert run.rc == 0, run.output
+    invocation, by_id = run_results(project)
+    models = {uid for uid in by_id if uid.startswith("model.")}
+    assert models == {f"{NODE}stg_customers"}  # every other model reads the blocked orders
+    rows = persisted(project, invocation)
+    assert rows[h.ORDERS_SOURCE][:6] == ("block", ORDERS_QN, "stale", "block", 30.0, 24.0)
+    assert rows[h.CUSTOMERS_SOURCE][:6] == ("block", CUSTOMERS_QN, "fresh", "pass", 2.0, 24.0)
+    assert rows[h.ORDERS_SOURCE][6] == datetime(2026, 11, 25, 11, 30)
+    assert DEFAULT_READWRITE_KEY not in run.output
