@@ -1,5 +1,6 @@
-{# dbt-armor: a pre-hook such as dbt_armor.require_fresh(source('shop', 'orders')) goes in
-   this model's config once the macro package provides it. #}
+{# dbt-armor: fail this model (and skip its children) when any source upstream of it,
+   including through the ephemeral int_order_payments, is blocked by the gate. #}
+{{ config(pre_hook="{{ dbt_armor.require_fresh() }}") }}
 select
     o.order_id,
     o.customer_id,
