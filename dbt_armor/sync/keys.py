@@ -84,7 +84,7 @@ def parse_marker(description: str | None) -> Marker | None:
 def display_name(spec: RuleSpec) -> str:
     """``dbt: not_null orders.order_id`` (human-readable; identity lives in the marker)."""
     target = f"{spec.label}.{spec.column}" if spec.column else spec.label
-    return f"dbt: {spec.test_name} {target}"
+    return f"dbt: {spec.test_name.rsplit('.', 1)[-1]} {target}"
 
 
 def description(spec: RuleSpec, known_hash: str | None = None) -> str:

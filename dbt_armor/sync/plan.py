@@ -136,7 +136,10 @@ def _base(spec: RuleSpec, action: Action, **kw: Any) -> Change:
 def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect, want_hash: str) -> Change:
     desired = mutable_fields(spec, want_hash or None)
     if found is None:
-        return _base(spec, Action.CREATE, payload=create_payload(spec, dialect, desired))
+        what = (FieldDiff("definition", None, _definition(spec)),)
+        return _base(
+            spec, Action.CREATE, payload=create_payload(spec, dialect, desired), diffs=what
+        )
     if spec.kind is not Kind.FRESHNESS and found.spec_hash != want_hash:
         payload = create_payload(spec, dialect, desired)
         diffs: tuple[FieldDiff, ...] = (
@@ -172,6 +175,11 @@ def _definition(spec: RuleSpec) -> str:
     """A one-line text of the immutable part of a spec (shown in replace diffs)."""
     if spec.kind is Kind.REFERENTIAL:
         return f"{spec.table_path}.{spec.column} -> {spec.parent_table_path}.{spec.parent_column}"
+    if spec.kind is Kind.FRESHNESS:
+        column = f" on {spec.freshness_column}" if spec.freshness_column else ""
+        return (
+            f"expected every {spec.expected_interval_hours}h{column}, checked {spec.check_interval}"
+        )
     config = ",".join(f"{k}={v}" for k, v in sorted(spec.config.items()))
     column = f".{spec.column}" if spec.column else ""
     return f"{spec.rule_type} {spec.table_path}{column} {config}".strip()

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -34,6 +35,8 @@ def _details(change: Change) -> str:
     if change.action is Action.DELETE:
         suffix = " (needs --prune)" if change.needs_prune else ""
         return f"{change.reason}{suffix}"
+    if change.action is Action.CREATE:
+        return "; ".join(_short(d.after, 80) for d in change.diffs)
     parts = [f"{d.field}: {_short(d.before, 40)} -> {_short(d.after, 40)}" for d in change.diffs]
     return "; ".join(parts) or change.reason
 
@@ -47,7 +50,8 @@ def print_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
         for change in changes:
             style = _STYLE.get(change.action, "")
             action = f"[{style}]{change.action.value}[/{style}]"
-            table.add_row(action, change.kind.value, change.name, change.key, _details(change))
+            cells = (change.kind.value, change.name, change.key, _details(change))
+            table.add_row(action, *(escape(c) for c in cells))
         console.print(table)
     if plan.unmapped:
         console.print(f"[bold]Not synced ({len(plan.unmapped)}):[/bold]")
