@@ -229,3 +229,48 @@ def test_unknown_route_and_method(seeded: EmulatorServer, api_key: str) -> None:
     assert call(seeded, api_key, "DELETE", "/sdk/freshness/summary").status_code == 405
     bad = call(seeded, api_key, "POST", "/sdk/validity/duckdb", content=b"{not json")
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/sdk/validity/duckdb",
+            {
+                "rule_type": "NOT_NULL",
+                "table_path": "raw.orders",
+                "column_name": "id",
+                "is_active": "false",
+            },
+        ),
+        (
+            "/sdk/validity/duckdb",
+            {
+                "rule_type": "ENUM",
+                "table_path": "raw.orders",
+                "column_name": "id",
+                "rule_config": ["a"],
+            },
+        ),
+        (
+            "/sdk/referential/duckdb",
+            {
+                "child_table_path": "a",
+                "child_column_name": "b",
+                "parent_table_path": "c",
+                "parent_column_name": "d",
+                "max_orphan_percent": "5",
+            },
+        ),
+        (
+            "/sdk/freshness/schedules",
+            {"asset_id": "duckdb", "table_path": "raw.orders", "expected_interval_hours": True},
+        ),
+    ],
+)
+def test_wrong_field_types_get_400(
+    seeded: EmulatorServer, api_key: str, path: str, body: dict[str, Any]
+) -> None:
+    r = call(seeded, api_key, "POST", path, json=body)
+    assert r.status_code == 400 and r.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert r.json()["error"]["details"]["field"]

@@ -78,5 +78,35 @@ def require(body: dict[str, Any], *names: str) -> None:
         raise validation(f"missing required field(s): {', '.join(missing)}", fields=missing)
 
 
+_NUMBER = (int, float)
+FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "is_active": (bool,),
+    "treat_null_as_valid": (bool,),
+    "alert_threshold_percent": _NUMBER,
+    "max_orphan_percent": _NUMBER,
+    "expected_interval_hours": _NUMBER,
+    "rule_config": (dict,),
+    "name": (str,),
+    "description": (str,),
+    "column_name": (str,),
+    "table_path": (str,),
+    "severity": (str,),
+    "where": (str,),
+    "freshness_column": (str,),
+}
+
+
+def check_types(body: dict[str, Any]) -> None:
+    """400 when a known field is present (not null) with the wrong JSON type."""
+    for name, types in FIELD_TYPES.items():
+        value = body.get(name)
+        if value is None:
+            continue
+        wrong = isinstance(value, bool) and bool not in types
+        if wrong or not isinstance(value, types):
+            kind = "/".join("boolean" if t is bool else t.__name__ for t in types)
+            raise validation(f"{name} must be a {kind}", field=name)
+
+
 def ok(data: Any, status: int = 200) -> Response:
     return Response(status, {"data": data})

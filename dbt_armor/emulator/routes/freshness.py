@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dbt_armor.emulator import dialect, evaluate
 from dbt_armor.emulator.routes.base import Request, Response, Router, not_found, validation
 from dbt_armor.emulator.routes.common import (
+    check_types,
     default_table_path,
     ok,
     paged,
@@ -113,6 +114,7 @@ def _schedule_out(s: dict[str, Any]) -> dict[str, Any]:
 
 
 def _make_schedule(app: App, asset_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    check_types(body)
     require(body, "table_path")
     interval = body.get("check_interval") or "1h"
     if interval not in INTERVALS:
@@ -203,6 +205,7 @@ def bulk_schedules(app: App, req: Request, _: dict[str, str]) -> Response:
 @router.route("PATCH", "sdk/freshness/schedules/{schedule_id}")
 def patch_schedule(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
+    check_types(body)
     with app.state.mutate() as st:
         sched = st.schedules.get(params["schedule_id"])
         if sched is None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from dbt_armor.emulator import evaluate
 from dbt_armor.emulator.routes.base import Request, Response, Router, not_found, validation
 from dbt_armor.emulator.routes.common import (
+    check_types,
     lookup,
     ok,
     paged,
@@ -117,6 +118,7 @@ def get_check(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("POST", "sdk/referential/{asset_id}")
 def create_check(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
+    check_types(body)
     for alias, name in ALIASES.items():
         if body.get(alias) is not None and body.get(name) is None:
             body[name] = body[alias]
@@ -156,6 +158,7 @@ def create_check(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("PATCH", "sdk/referential/{asset_id}/{check_id}")
 def patch_check(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
+    check_types(body)
     with app.state.mutate():
         check = _check(app, params)
         candidate = dict(check)

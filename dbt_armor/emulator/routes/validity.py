@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dbt_armor.emulator import evaluate
 from dbt_armor.emulator.routes.base import Request, Response, Router, not_found, validation
 from dbt_armor.emulator.routes.common import (
+    check_types,
     default_table_path,
     lookup,
     ok,
@@ -123,6 +124,7 @@ def get_rule(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("POST", "sdk/validity/{asset_id}")
 def create_rule(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
+    check_types(body)
     ds_id, table = quality_scope(app, params["asset_id"])
     if table is not None and not body.get("table_path"):
         body["table_path"] = default_table_path(table)
@@ -159,6 +161,7 @@ def create_rule(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("PATCH", "sdk/validity/{asset_id}/{rule_id}")
 def patch_rule(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
+    check_types(body)
     with app.state.mutate():
         rule = _rule(app, params)
         candidate = dict(rule)
