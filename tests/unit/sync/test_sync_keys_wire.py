@@ -110,3 +110,24 @@ def test_dialect_names_are_checked() -> None:
     assert check_dialect(" Backend ") == "backend"
     with pytest.raises(ConfigError, match="unknown sync dialect"):
         check_dialect("lower")
+
+
+@pytest.mark.parametrize(
+    ("hours", "interval"),
+    [(0.5, "5m"), (7.9, "5m"), (8, "1h"), (24, "1h"), (48, "6h"), (192, "1d"), (56 * 24, "1w")],
+)
+def test_check_interval_gives_about_eight_checks_per_threshold(hours: float, interval: str) -> None:
+    from dbt_armor.sync.freshness import check_interval
+
+    assert check_interval(hours) == interval
+
+
+@pytest.mark.parametrize(
+    ("after", "hours"),
+    [({"count": 90, "period": "minute"}, 1.5), ({"count": 2, "period": "day"}, 48.0),
+     ({"count": None, "period": "day"}, None), ({"count": 1, "period": "fortnight"}, None)],
+)  # fmt: skip
+def test_threshold_hours(after: dict[str, object], hours: float | None) -> None:
+    from dbt_armor.sync.freshness import hours as to_hours
+
+    assert to_hours(after) == hours
