@@ -99,6 +99,16 @@ select
 }
 
 
+# Drives the portable default__ implementation on DuckDB, into its own schema.
+PORTABLE_PERSIST = """{% macro persist_portable() %}
+  {%- set relation = api.Relation.create(
+      database=target.database, schema='portable', identifier='armor_gate_results') -%}
+  {%- set rows = dbt_armor._results_rows(dbt_armor.results()) -%}
+  {%- do dbt_armor.default__persist_results(relation, rows) -%}
+{% endmacro %}
+"""
+
+
 @dataclass
 class DbtRun:
     """Outcome of one dbt subprocess: exit code, raw output and parsed JSON log events."""
@@ -131,6 +141,8 @@ def write_project(project: Path, package_dir: Path) -> Path:
     (project / "models" / "sources.yml").write_text(_SOURCES)
     for name, sql in MODELS.items():
         (project / "models" / name).write_text(sql)
+    (project / "macros").mkdir()
+    (project / "macros" / "persist_portable.sql").write_text(PORTABLE_PERSIST)
     load_raw_tables(project / f"{DATABASE}.duckdb")
     return project
 

@@ -182,6 +182,35 @@ def test_new_results_do_not_force_a_full_reparse(project: Path) -> None:
     assert any("gate pass, 2 upstream table(s)" in m for m in first.messages())
 
 
+def test_portable_persist_escapes_awkward_text(project: Path) -> None:
+    results = h.gate_results(
+        {
+            "source.x.it's.here": h.entry(
+                "ds.db.o'brien\\x.t", "stale", "block", 3.0, reasons=["it's", "a\\b", "two\nlines"]
+            ),
+            h.ORDERS_SOURCE: h.entry(ORDERS_QN, "unknown", "warn", 0.0, last_updated="bad"),
+        },
+        decision="block",
+    )
+    run = h.run_dbt(project, ["run-operation", "persist_portable"], h.results_env(results))
+
+    assert run.rc == 0, run.text()
+    rows = h.query(
+        project,
+        "select source_unique_id, qualified_name, reasons, last_updated"
+        " from portable.armor_gate_results order by source_unique_id",
+    )
+    assert [(r[0], r[1], json.loads(r[2]), r[3]) for r in rows] == [
+        (h.ORDERS_SOURCE, ORDERS_QN, [], None),  # a malformed timestamp becomes null
+        (
+            "source.x.it's.here",
+            "ds.db.o'brien\\x.t",
+            ["it's", "a\\b", "two\nlines"],
+            datetime(2026, 11, 25, 11, 30),
+        ),
+    ]
+
+
 @pytest.mark.parametrize("setting", ["ignore", "warn", "error"])
 def test_missing_results_follow_the_var(project: Path, setting: str) -> None:
     args = ["run", "--select", "stg_customers", "--vars", f"dbt_armor_missing_results: {setting}"]
