@@ -24,28 +24,51 @@ def _hours(rule: Any) -> float | None:
     return None if per is None else float(rule["count"]) * per
 
 
+def _project_names(manifest: dict[str, Any], data_source: str) -> dict[str, Any] | None:
+    """Qualified names exactly as dbt-armor's own resolver spells them (meta.armor overrides,
+    adapter case), or None when the project loader cannot read this manifest."""
+    try:
+        from dbt_armor.project.manifest import decode_manifest
+        from dbt_armor.project.naming import NameResolver
+
+        decoded = decode_manifest(json.dumps(manifest).encode(), "<emulator manifest>")
+        names = NameResolver(decoded, data_sources={"*": data_source}).resolve_all()
+        return {
+            uid: (q.data_source, q.database, q.schema, q.identifier) for uid, q in names.items()
+        }
+    except Exception:  # any loader/naming refusal: fall back to plain folding below
+        return None
+
+
 def register_manifest(state: State, manifest: dict[str, Any], data_source: str) -> list[Record]:
-    """Every source, seed, model and snapshot becomes a table asset under ``data_source``."""
+    """Every source, seed, model and snapshot becomes a table asset, named as the gate names
+    it (``data_source`` unless ``meta.armor`` says otherwise)."""
     if not isinstance(manifest, dict) or "nodes" not in manifest:
         raise ValueError("not a dbt manifest: expected a JSON object with 'nodes'")
     adapter = str((manifest.get("metadata") or {}).get("adapter_type") or "").lower()
     fold = adapter in ("duckdb", "postgres", "")
+    resolved = _project_names(manifest, data_source)
 
     def norm(value: Any) -> str:
         text = str(value or "")
         return text.lower() if fold else text
+
+    def name(item: dict[str, Any], ident: Any) -> tuple[str, str, str, str] | None:
+        if resolved is not None:
+            return resolved.get(str(item.get("unique_id")))
+        return data_source, norm(item.get("database")), norm(item.get("schema")), norm(ident)
 
     out = []
     for src in (manifest.get("sources") or {}).values():
         config = src.get("config") or {}
         fresh = src.get("freshness") or config.get("freshness") or {}
         threshold = _hours(fresh.get("error_after")) if isinstance(fresh, dict) else None
+        qn = name(src, src.get("identifier") or src.get("name"))
+        if qn is None:
+            continue
         out.append(
             state.add_table(
-                data_source,
-                norm(src.get("database")),
-                norm(src.get("schema")),
-                norm(src.get("identifier") or src.get("name")),
+                *qn,
                 freshness_column=src.get("loaded_at_field") or config.get("loaded_at_field"),
                 threshold_hours=threshold,
                 unique_id=src.get("unique_id"),
@@ -58,12 +81,13 @@ def register_manifest(state: State, manifest: dict[str, Any], data_source: str) 
             continue
         if (node.get("config") or {}).get("materialized") == "ephemeral":
             continue
+        qn = name(node, node.get("alias") or node.get("name"))
+        known = state.resolve(".".join(qn)) if qn is not None else None
+        if qn is None or (known is not None and known[1].get("resource_type") == "source"):
+            continue  # e.g. a seed standing in for a source's loader: keep the source's record
         out.append(
             state.add_table(
-                data_source,
-                norm(node.get("database")),
-                norm(node.get("schema")),
-                norm(node.get("alias") or node.get("name")),
+                *qn,
                 unique_id=node.get("unique_id"),
                 resource_type=node.get("resource_type"),
                 asset_type="view"

@@ -84,9 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fault is not None and fault.drop_after_commit:
             self._drop(app, entry, started)
             return
-        self._send(resp, fault)
+        # Logged before the answer leaves, so a client that reads the log next always sees it.
         entry.update(status=resp.status, duration_ms=round((time.monotonic() - started) * 1000, 3))
         app.log_request(entry)
+        self._send(resp, fault)
 
     def _body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
@@ -102,13 +103,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _drop(self, app: App, entry: dict[str, Any], started: float) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
         entry.update(
             status=0, dropped=True, duration_ms=round((time.monotonic() - started) * 1000, 3)
         )
         app.log_request(entry)
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _send(self, resp: Response, fault: Fault | None) -> None:
         payload = resp.raw

@@ -59,6 +59,7 @@ def small_manifest(database: str = "wh") -> dict[str, Any]:
     }
     return {
         "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/manifest/v12.json",
             "dbt_version": "1.11.0",
             "adapter_type": "duckdb",
             "project_name": "shop",

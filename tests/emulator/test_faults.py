@@ -105,9 +105,13 @@ def test_large_and_dripped_bodies(emu: EmulatorServer, api_key: str) -> None:
 
 
 def test_unlimited_fault_expires(emu: EmulatorServer, api_key: str) -> None:
-    fault(emu, match="GET *", status=500, count=None, expires_in_s=0.3)
+    fault(emu, match="GET *", status=500, count=None, expires_in_s=2.0)
+    started = time.monotonic()
     assert [get(emu, api_key).status_code for _ in range(3)] == [500, 500, 500]
-    time.sleep(0.35)
+    listed = httpx.get(emu.url + "/_emulator/faults").json()["data"]["faults"]
+    assert time.monotonic() - started < 2.0, "machine too slow for this check"
+    assert listed[0]["hits"] == 3 and listed[0]["count"] is None
+    time.sleep(max(0.0, 2.05 - (time.monotonic() - started)))
     assert get(emu, api_key).status_code == 200
     assert httpx.get(emu.url + "/_emulator/faults").json()["data"]["faults"] == []
 

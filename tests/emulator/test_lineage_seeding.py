@@ -118,3 +118,17 @@ def test_lineage_graph_directions_and_depth(emulator: EmulatorServer, api_key: s
     listing = api(emulator, api_key, "GET", "/sdk/lineage", params={"has_upstream": "false"})
     roots = {i["qualified_name"] for i in listing.json()["data"]}
     assert roots == {"duck.wh.raw.orders", "duck.wh.raw.customers", "duck.wh.main.country_codes"}
+
+
+def test_manifest_names_follow_meta_armor_and_sources_win(emulator: EmulatorServer) -> None:
+    manifest = small_manifest()
+    cust = manifest["sources"]["source.shop.raw.customers"]
+    cust["config"] = {"meta": {"armor": {"data_source": "crm"}}}
+    seed = manifest["nodes"]["seed.shop.country_codes"]
+    seed.update(schema="RAW", alias="ORDERS")  # a seed that loads the orders source's table
+    r = httpx.post(emulator.url + "/_emulator/manifest?data_source=duck", json=manifest)
+    names = set(r.json()["data"]["ids"])
+    assert "crm.wh.raw.customers" in names and "duck.wh.raw.customers" not in names
+    orders = emulator.state.resolve("duck.wh.raw.orders")
+    assert orders is not None and orders[1]["unique_id"] == "source.shop.raw.orders"
+    assert orders[1]["freshness_column"] == "loaded_at"
