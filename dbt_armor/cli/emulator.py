@@ -79,6 +79,13 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
     help="Write the server URL to this file once it listens.",
 )
 @click.option("--no-rate-limits", is_flag=True, help="Do not enforce per-key rate limits.")
+@click.option(
+    "--freshness-cache",
+    type=float,
+    default=1.0,
+    show_default=True,
+    help="Seconds a warehouse freshness reading is reused before probing again.",
+)
 def command(
     port: int,
     warehouse: Path | None,
