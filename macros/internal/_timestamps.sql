@@ -5,7 +5,9 @@
   {%- if value is none or value is not string -%}
     {{ return(none) }}
   {%- endif -%}
-  {%- set pattern = '^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})?$' -%}
+  {%- set d2 = '[0-9][0-9]' -%}
+  {%- set pattern = '^' ~ d2 ~ d2 ~ '-' ~ d2 ~ '-' ~ d2 ~ '[T ]' ~ d2 ~ ':' ~ d2
+      ~ '(:' ~ d2 ~ '([.][0-9]{1,6})?)?(Z|[+-]' ~ d2 ~ ':' ~ d2 ~ ')?$' -%}
   {%- if not modules.re.match(pattern, value | trim) -%}
     {{ return(none) }}
   {%- endif -%}
