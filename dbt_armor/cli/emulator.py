@@ -98,6 +98,7 @@ def command(
     seed: int,
     url_file: Path | None,
     no_rate_limits: bool,
+    freshness_cache: float,
 ) -> None:
     """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
     from dbt_armor.emulator import EmulatorConfig, EmulatorServer
@@ -119,6 +120,7 @@ def command(
         state_file=state_file,
         seed=seed,
         rate_limits=not no_rate_limits,
+        freshness_cache_seconds=freshness_cache,
     )
     if keys:
         config.keys = keys
