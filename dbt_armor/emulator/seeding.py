@@ -24,7 +24,7 @@ def _hours(rule: Any) -> float | None:
     return None if per is None else float(rule["count"]) * per
 
 
-def _project_names(manifest: dict[str, Any], data_source: str) -> dict[str, Any] | None:
+def project_names(manifest: dict[str, Any], data_source: str) -> dict[str, Any] | None:
     """Qualified names exactly as dbt-armor's own resolver spells them (meta.armor overrides,
     adapter case), or None when the project loader cannot read this manifest."""
     try:
@@ -47,7 +47,7 @@ def register_manifest(state: State, manifest: dict[str, Any], data_source: str) 
         raise ValueError("not a dbt manifest: expected a JSON object with 'nodes'")
     adapter = str((manifest.get("metadata") or {}).get("adapter_type") or "").lower()
     fold = adapter in ("duckdb", "postgres", "")
-    resolved = _project_names(manifest, data_source)
+    resolved = project_names(manifest, data_source)
 
     def norm(value: Any) -> str:
         text = str(value or "")

@@ -132,3 +132,19 @@ def test_manifest_names_follow_meta_armor_and_sources_win(emulator: EmulatorServ
     orders = emulator.state.resolve("duck.wh.raw.orders")
     assert orders is not None and orders[1]["unique_id"] == "source.shop.raw.orders"
     assert orders[1]["freshness_column"] == "loaded_at"
+
+
+def test_lineage_uses_catalogue_names_and_dedupes_tables(
+    emulator: EmulatorServer, api_key: str
+) -> None:
+    manifest = small_manifest()
+    cust = manifest["sources"]["source.shop.raw.customers"]
+    cust["config"] = {"meta": {"armor": {"data_source": "crm"}}}
+    seed = manifest["nodes"]["seed.shop.country_codes"]
+    seed.update(schema="RAW", alias="ORDERS")  # the seed writes the orders source's table
+    emulator.state.add_data_source("duck")
+    data = _upload(emulator, api_key, "duck", json.dumps(manifest).encode(), "false").json()
+    assert data["data"]["sync_stats"]["nodes_created"] == 6  # seed folded into the source
+    graph = api(emulator, api_key, "GET", "/sdk/lineage/duck.wh.main.orders_fact").json()["data"]
+    ups = sorted(n["qualified_name"] for n in graph["upstream"])
+    assert ups == ["crm.wh.raw.customers", "duck.wh.main.stg_orders", "duck.wh.raw.orders"]

@@ -45,33 +45,36 @@ def _form(req: Request) -> dict[str, bytes]:
 
 
 def _graph(manifest: dict[str, Any], ds: str) -> tuple[dict[str, Record], list[tuple[str, str]]]:
+    """Nodes keyed by qualified name (named like the asset catalogue; a source wins over a
+    seed or model that writes the same table) and de-duplicated parent -> child edges."""
     fold = str((manifest.get("metadata") or {}).get("adapter_type") or "duckdb") in ("duckdb", "")
-    nodes: dict[str, Record] = {}
-    entries = list((manifest.get("nodes") or {}).values())
-    entries += list((manifest.get("sources") or {}).values())
+    resolved = seeding.project_names(manifest, ds) or {}
+    entries = list((manifest.get("sources") or {}).values())
+    entries += list((manifest.get("nodes") or {}).values())
     entries += list((manifest.get("exposures") or {}).values())
+    qn_of: dict[str, str] = {}
+    nodes: dict[str, Record] = {}
     for n in entries:
-        kind = n.get("resource_type")
-        if kind not in GRAPH_TYPES or not n.get("unique_id"):
+        uid, kind = n.get("unique_id"), n.get("resource_type")
+        if kind not in GRAPH_TYPES or not uid:
             continue
-        if kind == "exposure":
+        if uid in resolved:
+            parts = list(resolved[uid])
+        elif kind == "exposure":
             parts = [ds, "exposures", str(n.get("name"))]
         else:
             ident = n.get("identifier") or n.get("alias") or n.get("name")
             parts = [ds, str(n.get("database") or ""), str(n.get("schema") or ""), str(ident)]
-        qn = ".".join(p.lower() if fold else p for p in parts)
-        nodes[n["unique_id"]] = {
-            "unique_id": n["unique_id"],
-            "qualified_name": qn,
-            "name": n.get("name"),
-            "asset_type": kind,
-        }
-    edges = []
+        qn = ".".join(p.lower() if fold and uid not in resolved else p for p in parts)
+        qn_of[uid] = qn
+        node = {"unique_id": uid, "qualified_name": qn, "name": n.get("name"), "asset_type": kind}
+        nodes.setdefault(qn, node)
+    edges = set()
     for child, parents in (manifest.get("parent_map") or {}).items():
         for parent in parents or []:
-            if child in nodes and parent in nodes:
-                edges.append((nodes[parent]["qualified_name"], nodes[child]["qualified_name"]))
-    return nodes, edges
+            if child in qn_of and parent in qn_of and qn_of[child] != qn_of[parent]:
+                edges.add((qn_of[parent], qn_of[child]))
+    return nodes, sorted(edges)
 
 
 @router.route("POST", "assets/{asset_id}/lineage/upload")
