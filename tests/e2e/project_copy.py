@@ -86,7 +86,7 @@ def _configure(path: Path) -> DbtProject:
     )
     profiles = path / "profiles.yml"
     profiles.write_text(
-        re.sub(r"\{\{ env_var\('ARMOR_DUCKDB_PATH'[^}]*\}\}", str(db_path), profiles.read_text())
+        re.sub(r"^(\s+path:\s*).*$", rf'\g<1>"{db_path}"', profiles.read_text(), flags=re.M)
     )
     return DbtProject(path=path, profiles_dir=path, db_path=db_path)
 
