@@ -66,7 +66,7 @@ class ArmorClient:
         limiter = None
         if rate_limit_per_min is not None:
             size = burst if burst is not None else max(1, rate_limit_per_min // 20)
-            limiter = RateLimiter(rate_limit_per_min, size, clock=clock, sleep=sleep)
+            limiter = RateLimiter.under_limits(rate_limit_per_min, size, clock=clock, sleep=sleep)
         policy = retry_policy or RetryPolicy(max_retries=max_retries, budget=retry_budget)
         self._transport = Transport(
             base_url=self.base_url,

@@ -5,11 +5,16 @@ Owns pacing of outgoing requests only; it never sends requests or decides about 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 
 from dbt_armor.errors import ConfigError
+
+# Share of the published rate the client aims at, so that clock skew, network jitter and the
+# server's fixed windows never push a well-configured client over the key's limit.
+SAFETY_MARGIN = 0.95
 
 # tier -> (requests per minute, burst per second), as published for API keys.
 TIERS: dict[str, tuple[int, int]] = {
@@ -32,18 +37,33 @@ def tier_limits(name: str) -> tuple[int, int]:
     return TIERS[key]
 
 
+def bucket_size(rate_per_min: float, burst: int, margin: float = SAFETY_MARGIN) -> int:
+    """Largest bucket that keeps any 1-second window under ``margin * burst`` and any
+    60-second window under ``rate_per_min``, given the refill rate ``margin * rate / 60``.
+
+    A token bucket of size C refilled at r/s can send C + r*T requests in T seconds, so both
+    windows of a fixed-window server are respected when C + r <= margin*burst and
+    C + 60r <= rate_per_min.
+    """
+    rate = margin * rate_per_min / 60.0
+    per_second = math.floor(margin * burst - rate)
+    per_minute = math.floor((1.0 - margin) * rate_per_min)
+    return max(1, min(burst, per_second, per_minute))
+
+
 class RateLimiter:
     """Token bucket: ``burst`` tokens, refilled at ``rate_per_min / 60`` per second.
 
     ``acquire()`` reserves a token (the bucket may go negative, so concurrent callers queue
-    up fairly) and sleeps outside the lock until the reservation is due. ``pause_for()``
-    blocks every caller for a while (used when the server says ``X-RateLimit-Remaining: 0``).
+    up fairly) and sleeps outside the lock until the reservation is due. ``observe()`` folds in
+    the server's ``X-RateLimit-Remaining``/``Reset``, so other clients on the same key count.
+    Build it with ``under_limits()`` to aim safely below a key's published limits.
     """
 
     def __init__(
         self,
         rate_per_min: float,
-        burst: int,
+        burst: float,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
@@ -55,12 +75,40 @@ class RateLimiter:
             )
         self.rate = rate_per_min / 60.0
         self.burst = float(burst)
+        # The key's published (per-minute, per-second) limits this bucket was sized for.
+        self.published: tuple[float, float] = (rate_per_min, float(burst))
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._tokens = float(burst)
         self._updated = clock()
         self._paused_until = 0.0
+
+    @classmethod
+    def under_limits(
+        cls,
+        rate_per_min: float,
+        burst: int,
+        *,
+        margin: float = SAFETY_MARGIN,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> RateLimiter:
+        """A bucket refilled at ``margin`` of the published rate and sized by
+        ``bucket_size()``, so a lone client never meets the server's 429."""
+        if not 0.0 < margin <= 1.0:
+            raise ConfigError(
+                f"invalid rate-limit margin {margin}", hint="use a share in (0, 1], e.g. 0.95"
+            )
+        if rate_per_min <= 0 or burst < 1:
+            raise ConfigError(
+                f"invalid rate limit {rate_per_min}/min burst {burst}",
+                hint="use a positive rate and a burst of at least 1",
+            )
+        size = bucket_size(rate_per_min, burst, margin)
+        limiter = cls(margin * rate_per_min, size, clock=clock, sleep=sleep)
+        limiter.published = (rate_per_min, float(burst))
+        return limiter
 
     @classmethod
     def for_tier(
@@ -71,7 +119,7 @@ class RateLimiter:
         sleep: Callable[[float], None] = time.sleep,
     ) -> RateLimiter:
         rate, burst = tier_limits(name)
-        return cls(rate, burst, clock=clock, sleep=sleep)
+        return cls.under_limits(rate, burst, clock=clock, sleep=sleep)
 
     def _refill(self, now: float) -> None:
         elapsed = max(0.0, now - self._updated)
@@ -105,3 +153,21 @@ class RateLimiter:
             return
         with self._lock:
             self._paused_until = max(self._paused_until, self._clock() + seconds)
+
+    def observe(self, remaining: int, reset_in: float) -> None:
+        """Fold in the server's view: ``remaining`` requests are left until the window resets
+        in ``reset_in`` seconds (capped at two minutes against skewed clocks).
+
+        With nothing left every caller waits for the reset. Otherwise the bucket is lowered so
+        that what it can still hand out before the reset (tokens now plus the refill until
+        then) does not exceed ``remaining``; a negative balance simply delays the next calls.
+        """
+        reset_in = min(max(reset_in, 0.0), 120.0)
+        if remaining <= 0:
+            self.pause_for(reset_in)
+            return
+        with self._lock:
+            self._refill(self._clock())
+            ceiling = remaining - self.rate * reset_in
+            if ceiling < self._tokens:
+                self._tokens = ceiling

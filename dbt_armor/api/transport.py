@@ -272,8 +272,8 @@ class Transport:
             return
         self.stats.rate_limit_remaining = remaining
         reset = _int_header(headers, "X-RateLimit-Reset")
-        if remaining <= 0 and reset is not None and self.limiter is not None:
-            self.limiter.pause_for(min(reset - self._wall(), 120.0))
+        if reset is not None and self.limiter is not None:
+            self.limiter.observe(remaining, reset - self._wall())
 
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError) -> ApiError:
         cls = PlatformTimeout if isinstance(exc, httpx.TimeoutException) else TransportError

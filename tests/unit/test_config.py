@@ -160,6 +160,6 @@ def test_settings_feed_the_client(home: Path) -> None:
     s = resolve_settings({"tier": "free_trial"}, {}, None, home)
     client = ArmorClient.from_settings(s)
     assert client.base_url == "https://home.example/api/v1"
-    assert client.limiter is not None and client.limiter.burst == 2
+    assert client.limiter is not None and client.limiter.published == (20, 2)
     assert KEY_HOME not in repr(client)
     client.close()
