@@ -146,6 +146,7 @@ def publish(
     if client is None:
         from dbt_armor.api import ArmorClient
 
+        settings.require_key()
         client = ArmorClient.from_settings(settings)
     try:
         resolved_id = asset_id or resolve_asset_id(client, ds)
@@ -180,9 +181,16 @@ def publish(
 def publish_best_effort(
     settings: Settings, manifest_path: Path, target: str | None, console: Any
 ) -> None:
-    """Publish after a dbt run. Never raises: a failure becomes one warning line."""
+    """Publish after a dbt run. Never raises: a failure becomes one warning line.
+
+    Retries are fewer than for an explicit publish: a platform outage must not hold up the run.
+    """
     try:
-        outcome = publish(settings, manifest_path, target=target)
+        from dbt_armor.api import ArmorClient
+
+        settings.require_key()
+        with ArmorClient.from_settings(settings, max_retries=1, retry_budget=10.0) as client:
+            outcome = publish(settings, manifest_path, target=target, client=client)
         _say(console, f"dbt-armor: {outcome.summary()}")
     except ArmorError as exc:
         _say(console, f"dbt-armor: warning: lineage not published: {exc}")
@@ -193,7 +201,7 @@ def publish_best_effort(
 def _say(console: Any, text: str) -> None:
     """One line on the wrapper's console (rich), falling back to stderr."""
     try:
-        console.print(text, markup=False, highlight=False)
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
     except Exception:
         import sys
 

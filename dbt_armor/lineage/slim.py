@@ -26,6 +26,13 @@ class DependsOn(msgspec.Struct, omit_defaults=True):
 class NodeConfig(msgspec.Struct, omit_defaults=True):
     materialized: str | None = None
     enabled: bool = True
+    meta: dict[str, Any] = {}
+    quoting: dict[str, Any] = {}
+
+
+class SourceConfig(msgspec.Struct, omit_defaults=True):
+    enabled: bool = True
+    meta: dict[str, Any] = {}
 
 
 class SlimNode(msgspec.Struct, omit_defaults=True):
@@ -42,6 +49,7 @@ class SlimNode(msgspec.Struct, omit_defaults=True):
     original_file_path: str | None = None
     config: NodeConfig = msgspec.field(default_factory=NodeConfig)
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
+    meta: dict[str, Any] = {}
 
 
 class SlimSource(msgspec.Struct, omit_defaults=True):
@@ -57,6 +65,10 @@ class SlimSource(msgspec.Struct, omit_defaults=True):
     fqn: list[str] = []
     original_file_path: str | None = None
     loaded_at_field: str | None = None
+    quoting: dict[str, Any] = {}
+    config: SourceConfig = msgspec.field(default_factory=SourceConfig)
+    meta: dict[str, Any] = {}
+    source_meta: dict[str, Any] = {}
 
 
 class SlimExposure(msgspec.Struct, omit_defaults=True):
@@ -89,6 +101,7 @@ class _AnyNode(msgspec.Struct):
     original_file_path: str | None = None
     config: NodeConfig = msgspec.field(default_factory=NodeConfig)
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
+    meta: dict[str, Any] = {}
 
 
 class _RawManifest(msgspec.Struct):
@@ -118,6 +131,21 @@ class SlimDecodeError(ValueError):
     """The bytes are not a dbt manifest (the caller turns this into a ManifestError)."""
 
 
+def _armor_only(meta: dict[str, Any]) -> dict[str, Any]:
+    """Of a ``meta`` dict keep only ``armor``: it can set the platform name (docs/naming.md)."""
+    return {"armor": meta["armor"]} if "armor" in meta else {}
+
+
+def _slim_source(src: SlimSource) -> SlimSource:
+    config = SourceConfig(enabled=src.config.enabled, meta=_armor_only(src.config.meta))
+    return msgspec.structs.replace(
+        src,
+        config=config,
+        meta=_armor_only(src.meta),
+        source_meta=_armor_only(src.source_meta),
+    )
+
+
 def build_slim(raw: bytes) -> SlimManifest:
     """Decode a manifest's bytes into the slim lineage document (tests and macros dropped)."""
     try:
@@ -137,8 +165,9 @@ def build_slim(raw: bytes) -> SlimManifest:
             relation_name=n.relation_name,
             fqn=n.fqn,
             original_file_path=n.original_file_path,
-            config=n.config,
+            config=msgspec.structs.replace(n.config, meta=_armor_only(n.config.meta)),
             depends_on=n.depends_on,
+            meta=_armor_only(n.meta),
         )
         for uid, n in doc.nodes.items()
         if n.resource_type in LINEAGE_NODE_TYPES and n.config.enabled
@@ -152,7 +181,7 @@ def build_slim(raw: bytes) -> SlimManifest:
     return SlimManifest(
         metadata=doc.metadata,
         nodes=nodes,
-        sources=doc.sources,
+        sources={uid: _slim_source(src) for uid, src in doc.sources.items()},
         exposures=doc.exposures,
         parent_map=parent_map,
     )

@@ -149,6 +149,25 @@ def test_slim_encoding_is_a_smaller_manifest_with_identity_and_relation() -> Non
     assert out["metadata"]["project_name"] == "shop"
 
 
+def test_slim_keeps_only_the_armor_part_of_meta_for_naming() -> None:
+    doc = make_manifest()
+    src = doc["sources"]["source.shop.raw.orders"]
+    src["config"] = {"enabled": True, "meta": {"armor": {"data_source": "crm"}, "owner": "x"}}
+    src["meta"] = {"armor": {"data_source": "crm"}, "pii": True}
+    src["quoting"] = {"identifier": True}
+    fct = doc["nodes"]["model.shop.fct_orders"]
+    fct["config"]["meta"] = {"armor": {"qualified_name": "a.b.c.d"}, "team": "finance"}
+    out = json.loads(encode_slim(build_slim(_bytes(doc))))
+    slim_src = out["sources"]["source.shop.raw.orders"]
+    assert slim_src["config"]["meta"] == {"armor": {"data_source": "crm"}}
+    assert slim_src["meta"] == {"armor": {"data_source": "crm"}}
+    assert slim_src["quoting"] == {"identifier": True}
+    assert out["nodes"]["model.shop.fct_orders"]["config"]["meta"] == {
+        "armor": {"qualified_name": "a.b.c.d"}
+    }
+    assert "meta" not in out["nodes"]["model.shop.stg_orders"]["config"]
+
+
 def test_hash_ignores_volatile_metadata_but_sees_a_new_edge() -> None:
     base = make_manifest()
     h0 = lineage_hash(build_slim(_bytes(base)))
