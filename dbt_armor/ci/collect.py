@@ -148,6 +148,7 @@ def collect(
     pr = load_diff_manifest(pr_manifest, "PR")
     changes = compare(pr, load_diff_manifest(state_manifest, "state"))
     manifest = load_manifest(pr_manifest)
+    prod = load_manifest(state_manifest)
     scope = set(changes.upstream_sources) | set(changes.modified_plus)
     names = _resolve(manifest, scope, settings, target)
     source_names = {u: names[u] for u in changes.upstream_sources}
@@ -177,18 +178,18 @@ def collect(
         for uid, q in source_names.items()
         if isinstance(q, str)
     ]
-    plan, drift, notes = sync_rows(settings, pr_manifest, state_manifest, changes, client, target)
+    sync = sync_rows(settings, manifest, prod, changes, client, target=target, now=now)
     impact = _impact(client, pr, changes, names)
-    failures = merge_failures(fail_on, sources, plan, drift, unmapped)
+    failures = merge_failures(fail_on, sources, sync.plan, sync.drift, unmapped)
     return CiReport(
         changes=changes,
         generated_at=now.replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         sources=sources,
-        plan=tuple(plan),
-        drift=tuple(drift),
+        plan=sync.plan,
+        drift=sync.drift,
         unmapped=tuple(unmapped),
         impact=tuple(impact),
-        notes=tuple(notes),
+        notes=sync.notes,
         fail_on=fail_on,
         failures=failures,
     )

@@ -114,6 +114,14 @@ class ChangeSet:
     modified_plus: frozenset[str]  # changed non-test nodes and everything below them
     upstream_sources: frozenset[str]  # sources read by modified_plus (transitively)
     exposures: frozenset[str] = field(default_factory=frozenset)  # exposures below the changes
+    # nodes and sources whose tests were added, changed or removed; removed assets
+    tested: frozenset[str] = field(default_factory=frozenset)
+    removed: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def sync_scope(self) -> frozenset[str]:
+        """The node ids whose platform rules the merge can create, change or delete."""
+        return self.modified_plus | self.upstream_sources | self.tested | self.removed
 
     def of_kind(self, resource_type: str, *kinds: str) -> list[Change]:
         return [c for c in self.changes if c.resource_type == resource_type and c.kind in kinds]
@@ -183,10 +191,20 @@ def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
         for c in changes
         if c.kind != "removed" and c.resource_type in ASSET_TYPES | {"source"}
     }
-    # A new or changed test selects nothing downstream but its tested node is in scope.
+    # A new or changed test selects nothing downstream but its tested node is in scope; a
+    # removed test puts its node in the sync scope only (its platform rule would be deleted).
+    tested: set[str] = set()
     for c in changes:
-        if c.resource_type == "test" and c.kind != "removed":
-            roots.update(p for p in pr.parent_map.get(c.unique_id, ()) if p in pr.nodes)
+        if c.resource_type != "test":
+            continue
+        test = (state if c.kind == "removed" else pr).nodes[c.unique_id]
+        ids = {test.attached_node} if test.attached_node else set(test.depends_on.nodes)
+        tested.update(ids)
+        if c.kind != "removed":
+            roots.update(i for i in ids if i in pr.nodes)
+    removed = frozenset(
+        c.unique_id for c in changes if c.kind == "removed" and c.resource_type != "test"
+    )
     below = roots | _walk(roots, pr.child_map)
     modified_plus = frozenset(
         u for u in below if u in pr.nodes and pr.nodes[u].resource_type in ASSET_TYPES
@@ -197,4 +215,4 @@ def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
     exposures = frozenset(u for u in below if u in pr.exposures)
     order = {"source": 0, "seed": 1, "snapshot": 2, "model": 3, "test": 4}
     changes.sort(key=lambda c: (order.get(c.resource_type, 5), c.unique_id))
-    return ChangeSet(tuple(changes), modified_plus, upstream, exposures)
+    return ChangeSet(tuple(changes), modified_plus, upstream, exposures, frozenset(tested), removed)

@@ -1,65 +1,147 @@
 """The rule-sync part of a PR check: what merging would create/update/delete, and drift.
 
-Adapts the sync planner's changes into report rows; never applies anything. The plan for the
-PR manifest is what the merge would do; the plan for the production manifest is drift.
+Runs the sync planner (translate, one read of the platform's rules, build_plan) for the PR and
+for the production manifest, scoped to the PR's nodes; never applies anything. The PR plan is
+what the merge would do; the production plan's updates, replaces and deletes are drift.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 from dbt_armor.ci.diff import ChangeSet
 from dbt_armor.ci.model import PlanRow
+from dbt_armor.errors import ConfigError
+from dbt_armor.sync.model import Action, Change, Kind, RemoteItem, RemoteState, Translation
+from dbt_armor.sync.plan import build_plan
+from dbt_armor.sync.remote import read_remote
+from dbt_armor.sync.translate import translate
+from dbt_armor.sync.wire import check_dialect
 
 if TYPE_CHECKING:
     from dbt_armor.api import ArmorClient
     from dbt_armor.config import Settings
+    from dbt_armor.project.manifest import Manifest
+
+DRIFT_ACTIONS = frozenset({Action.UPDATE, Action.REPLACE, Action.DELETE})
 
 
-def _rows(changes: Iterable[Any], files: dict[str, str]) -> list[PlanRow]:
-    rows = []
-    for c in changes:
-        action = str(getattr(c.action, "value", c.action))
-        if action == "unchanged":
+@dataclass(frozen=True)
+class SyncSection:
+    """Rows for the report: merge plan, drift, and one-line notes."""
+
+    plan: tuple[PlanRow, ...]
+    drift: tuple[PlanRow, ...]
+    notes: tuple[str, ...]
+
+
+def _translate(manifest: Manifest, settings: Settings, target: str | None) -> Translation:
+    from dbt_armor.project.naming import NameResolver
+
+    resolver = NameResolver(
+        manifest, target=target, data_sources=settings.data_sources, case=settings.naming_case
+    )
+    return translate(manifest, resolver.resolve)
+
+
+def _remote(
+    client: ArmorClient, translations: Iterable[Translation], scope: frozenset[str]
+) -> tuple[RemoteState, list[str]]:
+    """One read of the platform for every data source the in-scope specs live in."""
+    specs = [s for t in translations for s in t.specs if s.node_id in scope]
+    sources = sorted({s.data_source for s in specs})
+    items: list[RemoteItem] = []
+    read: list[str] = []
+    notes: list[str] = []
+    for ds in sources:
+        paths = {(ds, s.table_path) for s in specs if s.kind is Kind.FRESHNESS}
+        paths = {p for p in paths if p[0] == ds}
+        try:
+            state = read_remote(client, [ds], sorted(paths))
+        except ConfigError:
+            notes.append(f"rule sync: data source '{ds}' is not on the platform; its rules skipped")
             continue
-        detail = c.reason or ", ".join(
-            f"{d.field}: {d.before!r} → {d.after!r}" for d in getattr(c, "diffs", ())
+        items.extend(state.items)
+        read.append(ds)
+    return RemoteState(tuple(items), tuple(read)), notes
+
+
+def _file_of(manifest: Manifest, uid: str | None) -> str | None:
+    if not uid:
+        return None
+    node = manifest.nodes.get(uid) or manifest.sources.get(uid)
+    return (node.original_file_path or None) if node is not None else None
+
+
+def _detail(change: Change) -> str:
+    action = change.action
+    if action is Action.CREATE:
+        return next((str(d.after) for d in change.diffs if d.field == "definition"), "")
+    if action is Action.DELETE:
+        prune = " (runs with `sync apply --prune`)" if change.needs_prune else ""
+        return f"{change.reason}{prune}"
+    diffs = ", ".join(f"{d.field}: {d.before!r} → {d.after!r}" for d in change.diffs)
+    return f"{change.reason}: {diffs}" if change.reason and diffs else change.reason or diffs
+
+
+def _rows(changes: Iterable[Change], files: Mapping[str, str | None]) -> list[PlanRow]:
+    return [
+        PlanRow(
+            action=c.action.value,
+            kind=c.kind.value,
+            name=c.name,
+            table=c.table_path,
+            node_id=c.node_id,
+            detail=_detail(c),
+            file=files.get(c.key),
         )
-        rows.append(
-            PlanRow(
-                action=action,
-                kind=str(getattr(c.kind, "value", c.kind)),
-                name=c.name,
-                table=c.table_path,
-                node_id=c.node_id,
-                detail=detail,
-                file=files.get(c.node_id or ""),
-            )
-        )
-    return rows
+        for c in changes
+    ]
+
+
+def _files(manifest: Manifest, translation: Translation) -> dict[str, str | None]:
+    """rule key -> the file declaring its test (or the source, for freshness)."""
+    return {
+        s.key: _file_of(manifest, s.test_id) or _file_of(manifest, s.node_id)
+        for s in translation.specs
+    }
 
 
 def sync_rows(
     settings: Settings,
-    pr_manifest: Path,
-    state_manifest: Path,
+    pr: Manifest,
+    prod: Manifest,
     changes: ChangeSet,
     client: ArmorClient,
+    *,
     target: str | None,
-) -> tuple[list[PlanRow], list[PlanRow], list[str]]:
-    """(merge plan rows, drift rows, notes) restricted to the nodes in scope."""
-    try:
-        from dbt_armor.sync.api import plan_for_manifest
-    except ImportError:
-        return [], [], ["rule sync plan: the sync planner is not available in this install"]
-    scope = set(changes.modified_plus) | set(changes.upstream_sources)
-    files = {c.unique_id: c.file or "" for c in changes.changes}
-    merge = plan_for_manifest(settings, pr_manifest, client=client, target=target, prune=True)
-    prod = plan_for_manifest(settings, state_manifest, client=client, target=target, prune=True)
-    in_scope = [c for c in merge if c.node_id in scope or c.node_id is None]
-    drifted = [c for c in prod if c.node_id in scope]
-    drift_keys = {c.key for c in drifted}
-    merge_only = [c for c in in_scope if c.key not in drift_keys]
-    return _rows(merge_only, files), _rows(drifted, files), []
+    now: datetime,
+) -> SyncSection:
+    """The merge plan and drift for the nodes in the PR's sync scope."""
+    scope = changes.sync_scope
+    if not scope:
+        return SyncSection((), (), ())
+    dialect = check_dialect(settings.dialect)
+    pr_t = _translate(pr, settings, target)
+    prod_t = _translate(prod, settings, target)
+    remote, notes = _remote(client, (pr_t, prod_t), scope)
+    merge = build_plan(pr_t, remote, dialect=dialect, now=now, scope=scope)
+    current = build_plan(prod_t, remote, dialect=dialect, now=now, scope=scope)
+    files = {**_files(prod, prod_t), **_files(pr, pr_t)}
+    drift = [c for c in current.changes if c.action in DRIFT_ACTIONS]
+    drifted = {(c.kind, c.key, c.action) for c in drift}
+    plan = [
+        c
+        for c in merge.changes
+        if c.action is not Action.UNCHANGED and (c.kind, c.key, c.action) not in drifted
+    ]
+    changed_tests = {c.unique_id for c in changes.changes if c.resource_type == "test"}
+    notes += [
+        f"not synced: {u.name}: {u.reason}"
+        for u in pr_t.unmapped
+        if u.unique_id in changed_tests and u.node_id in scope
+    ]
+    return SyncSection(tuple(_rows(plan, files)), tuple(_rows(drift, files)), tuple(notes))
