@@ -24,6 +24,7 @@ from dbt_armor.project.manifest import (
     Source,
     TestMetadata,
     Threshold,
+    UnitTest,
     decode_manifest,
     load_manifest,
 )
@@ -48,6 +49,7 @@ __all__ = [
     "Source",
     "TestMetadata",
     "Threshold",
+    "UnitTest",
     "decode_manifest",
     "default_data_source",
     "descendants",

@@ -12,6 +12,7 @@ from typing import Any
 import msgspec
 
 from dbt_armor.errors import ManifestError
+from dbt_armor.project.inactive import DisabledConfig, DisabledNode, UnitTest, UnitTestConfig
 from dbt_armor.project.nodes import (
     Checksum,
     DependsOn,
@@ -32,6 +33,8 @@ from dbt_armor.project.nodes import (
 __all__ = [
     "Checksum",
     "DependsOn",
+    "DisabledConfig",
+    "DisabledNode",
     "Exposure",
     "ExposureOwner",
     "FreshnessRule",
@@ -44,6 +47,8 @@ __all__ = [
     "SourceConfig",
     "TestMetadata",
     "Threshold",
+    "UnitTest",
+    "UnitTestConfig",
     "decode_manifest",
     "load_manifest",
 ]
@@ -69,12 +74,21 @@ class Metadata(_Base):
 
 
 class Manifest(_Base, kw_only=True):
-    """The typed subset of a manifest. ``path`` and ``warning`` are set by the loader."""
+    """The typed subset of a manifest. ``path`` and ``warning`` are set by the loader.
+
+    ``disabled`` maps a unique_id to its disabled versions (any resource type, lean
+    ``DisabledNode``); ``unit_tests`` holds dbt unit tests. Neither is seen by ``get()`` or
+    the graph walks.
+    """
 
     metadata: Metadata
     nodes: dict[str, Node] = msgspec.field(default_factory=dict)
     sources: dict[str, Source] = msgspec.field(default_factory=dict)
     exposures: dict[str, Exposure] = msgspec.field(default_factory=dict)
+    raw_disabled: dict[str, list[DisabledNode]] | None = msgspec.field(
+        default=None, name="disabled"
+    )
+    raw_unit_tests: dict[str, UnitTest] | None = msgspec.field(default=None, name="unit_tests")
     parent_map: dict[str, list[str]] | None = None
     child_map: dict[str, list[str]] | None = None
     path: str = ""
@@ -83,6 +97,21 @@ class Manifest(_Base, kw_only=True):
     @property
     def adapter_type(self) -> str | None:
         return self.metadata.adapter_type
+
+    @property
+    def disabled(self) -> dict[str, list[DisabledNode]]:
+        """unique_id -> disabled versions ({} when the manifest has none or null)."""
+        return self.raw_disabled or {}
+
+    @property
+    def unit_tests(self) -> dict[str, UnitTest]:
+        """unique_id -> dbt unit test ({} before dbt 1.8 or when there are none)."""
+        return self.raw_unit_tests or {}
+
+    def disabled_tests(self) -> list[DisabledNode]:
+        """Every disabled data test (all versions), sorted by unique_id."""
+        found = [n for versions in self.disabled.values() for n in versions]
+        return sorted((n for n in found if n.resource_type == "test"), key=lambda n: n.unique_id)
 
     def get(self, unique_id: str) -> Node | Source | Exposure | None:
         """Look a node, source or exposure up by unique_id."""

@@ -44,14 +44,14 @@ VALIDITY_CASES: list[tuple[str, str, str | None, dict[str, Any], str]] = [
         "dbt_utils_expression_is_true_payments_amount.11",
         "CUSTOM_SQL",
         "amount",
-        {"sql_expression": "amount >= 0"},
+        {"sql_expression": "coalesce((amount >= 0), TRUE)"},
         "warehouse.finance.payments",
     ),
     (
         "dbt_utils_expression_is_true_payments.12",
         "CUSTOM_SQL",
         None,
-        {"sql_expression": "amount <= total"},
+        {"sql_expression": "coalesce((amount <= total), TRUE)"},
         "warehouse.finance.payments",
     ),
     (
@@ -133,6 +133,16 @@ def test_validity_mapping(
     assert (spec.rule_type, spec.column, dict(spec.config)) == (rule_type, column, config)
     assert (spec.data_source, spec.table_path) == ("warehouse", table)
     assert spec.severity == "critical"
+
+
+def test_nulls_are_valid_except_for_not_null_rules(translation: Translation) -> None:
+    """dbt's tests other than not_null skip NULL rows; the platform needs to be told so."""
+    validity = [s for s in translation.specs if s.kind is Kind.VALIDITY]
+    assert {s.rule_type for s in validity} >= {"NOT_NULL", "UNIQUE", "ENUM", "RANGE", "CUSTOM_SQL"}
+    for spec in validity:
+        assert spec.treat_null_as_valid is (spec.rule_type != "NOT_NULL"), spec.key
+    others = [s for s in translation.specs if s.kind is not Kind.VALIDITY]
+    assert others and all(s.treat_null_as_valid is None for s in others)
 
 
 def test_not_null_proportion_becomes_an_alert_threshold(translation: Translation) -> None:
@@ -230,9 +240,15 @@ def test_everything_else_is_listed_with_a_reason(translation: Translation) -> No
     for uid, reason in UNMAPPED.items():
         assert reason in reasons[uid]
     mapped = {s.test_id for s in translation.specs if s.test_id}
-    tests = {uid for uid in json.loads((FIXTURES / "sync_catalogue.json").read_text())["nodes"]}
-    tests = {t for t in tests if t.startswith("test.")}
+    raw = json.loads((FIXTURES / "sync_catalogue.json").read_text())
+    tests = {t for t in [*raw["nodes"], *raw["disabled"]] if t.startswith("test.")}
     assert tests == mapped | {u for u in reasons if u.startswith("test.")}
+
+
+def test_disabled_and_unit_tests_from_the_typed_manifest(translation: Translation) -> None:
+    reasons = {u.unique_id: u.reason for u in translation.unmapped}
+    assert reasons[T + "not_null_orders_legacy.31"] == "disabled (enabled: false)"
+    assert "unit test" in reasons["unit_test.shop.orders.test_totals"]
 
 
 def test_disabled_and_unit_tests_from_a_raw_manifest() -> None:
