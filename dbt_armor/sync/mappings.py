@@ -136,7 +136,9 @@ def expression_is_true(kwargs: Mapping[str, Any], column: str | None) -> Mapped:
     if not expression:
         raise NotMappable("expression_is_true without expression cannot be mapped")
     sql = f"{column} {expression}" if column else str(expression)
-    return Mapped(Kind.VALIDITY, "CUSTOM_SQL", {"sql_expression": sql}, column=column)
+    # dbt keeps rows where `not (expr)` is true, so a NULL result passes: say so explicitly
+    null_safe = f"coalesce(({sql}), TRUE)"
+    return Mapped(Kind.VALIDITY, "CUSTOM_SQL", {"sql_expression": null_safe}, column=column)
 
 
 TABLE = "__TABLE__"  # replaced by the tested table's path in translate

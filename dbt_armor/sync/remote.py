@@ -32,6 +32,8 @@ def item_from_rule(rule: ValidityRule, data_source: str) -> RemoteItem:
             "description": rule.description,
             "severity": (rule.severity or "").lower() or None,
             "alert_threshold_percent": rule.alert_threshold_percent,
+            # the API default is false; a server that omits the field uses that default
+            "treat_null_as_valid": bool(rule.treat_null_as_valid),
             "definition": f"{rule.rule_type} {rule.table_path}{column} {config}".strip(),
         },
     )

@@ -117,13 +117,23 @@ def _translate_test(test: TestInput, manifest: Any, resolve: Resolve) -> RuleSpe
         config=config,
         severity=effects.severity,
         alert_threshold_percent=mapped.alert_threshold_percent,
-        treat_null_as_valid=mapped.treat_null_as_valid,
+        treat_null_as_valid=_null_is_valid(mapped),
         max_orphan_count=effects.max_orphan_count,
         test_id=test.unique_id,
         tags=test.tags,
         notes=mapped.notes + effects.notes,
         **parent,
     )
+
+
+def _null_is_valid(mapped: Mapped) -> bool | None:
+    """dbt tests other than not_null only look at non-null values (``not in``/``not(...)``
+    leave NULL rows out), while the platform counts NULLs as invalid unless told otherwise."""
+    if mapped.kind is not Kind.VALIDITY:
+        return None
+    if mapped.treat_null_as_valid is not None:
+        return mapped.treat_null_as_valid
+    return mapped.rule_type != "NOT_NULL"
 
 
 def _parent(

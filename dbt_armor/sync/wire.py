@@ -62,6 +62,8 @@ def mutable_fields(spec: RuleSpec, known_hash: str | None = None) -> dict[str, A
             "description": description(spec, known_hash),
             "severity": spec.severity,
             "alert_threshold_percent": spec.alert_threshold_percent,
+            # None = the API default (false); remote.py reads a missing field the same way
+            "treat_null_as_valid": bool(spec.treat_null_as_valid),
         }
     if spec.kind is Kind.REFERENTIAL:
         return {
@@ -90,7 +92,6 @@ def create_payload(
             "column_name": spec.column,
             "rule_config": rule_config(spec, dialect) or None,
             "check_interval": VALIDITY_CHECK_INTERVAL,
-            "treat_null_as_valid": spec.treat_null_as_valid,
             **fields,
         }
     elif spec.kind is Kind.REFERENTIAL:

@@ -72,6 +72,23 @@ def test_mutable_change_is_an_update_with_field_diffs(translation: Translation) 
     ]
 
 
+def test_rules_created_without_null_handling_get_a_patch(translation: Translation) -> None:
+    """A rule created before sync sent treat_null_as_valid (server default false) is updated in
+    place, not replaced; a NOT_NULL rule already matches the default and stays unchanged."""
+    old = tuple(
+        replace(i, fields={**i.fields, "treat_null_as_valid": False})
+        for i in applied(translation).items
+        if i.kind is Kind.VALIDITY
+    )
+    plan = plan_for(translation, RemoteState(items=old, data_sources=("warehouse",)))
+    by_key = {c.key: c for c in plan.changes}
+    enums = [c for k, c in by_key.items() if k.startswith("model.shop.orders:status:accepted_")]
+    assert enums and all(c.action is Action.UPDATE for c in enums)
+    assert all(c.patch == {"treat_null_as_valid": True} for c in enums)
+    assert by_key["model.shop.orders:order_id:not_null"].action is Action.UNCHANGED
+    assert not [c for c in plan.changes if c.action is Action.REPLACE]
+
+
 def test_immutable_change_is_a_replace(translation: Translation) -> None:
     key = "model.shop.customers:tier:dbt_expectations.expect_column_values_to_be_in_set"
     edited = replace(translation, specs=tuple(
