@@ -11,12 +11,19 @@ Run: ``python -m bench.gate_bench [--quick]``.
 
 from __future__ import annotations
 
+import json
 import math
+import multiprocessing
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
+from multiprocessing.connection import Connection
 from pathlib import Path
 from tempfile import TemporaryDirectory
 from typing import Any
+
+import httpx
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.limiter import TIERS
@@ -28,29 +35,30 @@ from dbt_armor.project import decode_manifest
 
 LATENCY_MS = 50
 WORKERS = 8
-EXTRA = 0.5
 SCHEMA = "https://schemas.getdbt.com/dbt/manifest/v12.json"
 KEY = "aa_live_gatebench_{tier}_0000000000000000000000"
+ROLES = ("probe", "gate", "replay")  # separate keys: each phase starts with a fresh limit
 
 
-def _names(n: int) -> list[str]:
-    """n gated + n*EXTRA other table names; in name order every third one is not gated, so
-    every list page mixes both."""
-    return [f"t{i:06d}" for i in range(n + int(n * EXTRA))]
+def _names(n: int, extra: float) -> list[str]:
+    """All table names in the data source: n gated + n*extra others."""
+    return [f"t{i:06d}" for i in range(n + int(n * extra))]
 
 
-def _gated(n: int) -> list[str]:
-    every = round(1 / EXTRA) + 1 if EXTRA else 0
-    names = [x for i, x in enumerate(_names(n)) if not every or i % every != every - 1]
-    return names[:n]
+def _gated(n: int, extra: float) -> list[str]:
+    """The n gated names; in name order the others are spread evenly, so every list page
+    mixes both."""
+    names = _names(n, extra)
+    if not extra:
+        return names
+    every = round(1 / extra) + 1
+    return [x for i, x in enumerate(names) if i % every != every - 1][:n]
 
 
-def _manifest(n: int) -> bytes:
+def _manifest(n: int, extra: float) -> bytes:
     """n sources (duckdb, schema raw), each read by one model."""
-    import json
-
     sources, nodes = {}, {}
-    for i, name in enumerate(_gated(n)):
+    for i, name in enumerate(_gated(n, extra)):
         sid, mid = f"source.b.raw.{name}", f"model.b.m{i}"
         sources[sid] = {"unique_id": sid, "name": name, "source_name": "raw",
                         "database": "demo", "schema": "raw", "fqn": ["b", "raw", name]}  # fmt: skip
@@ -61,24 +69,51 @@ def _manifest(n: int) -> bytes:
     return json.dumps({"metadata": meta, "sources": sources, "nodes": nodes}).encode()
 
 
-def _server(n: int) -> EmulatorServer:
-    """An emulator with one key per tier and n gated + n*EXTRA other monitored tables."""
-    keys = [ApiKey(KEY.format(tier=t), "read-only", t) for t in TIERS]
+def _serve(n: int, extra: float, conn: Connection) -> None:
+    """Child process: an emulator with per-tier keys and the catalogue, until told to stop."""
+    from dbt_armor.emulator.faults import parse_fault
+
+    keys = [ApiKey(KEY.format(tier=f"{t}_{role}"), "read-only", t) for t in TIERS for role in ROLES]
     server = EmulatorServer(EmulatorConfig(keys=keys, seed=3))
     st = server.state
     with st.mutate():
-        for name in _names(n):
+        for name in _names(n, extra):
             t = st.add_table("warehouse", "demo", "raw", name)
             st.overrides[t["id"]] = {"status": "fresh", "hours_since_update": 1.0}
+    server.app.faults.add(
+        parse_fault({"match": "* /api/v1/*", "latency_ms": LATENCY_MS, "count": None})
+    )
     server.start()
-    server.app.faults.add(_latency_fault())
-    return server
+    conn.send(server.api_url)
+    conn.recv()
+    server.stop()
 
 
-def _latency_fault() -> Any:
-    from dbt_armor.emulator.faults import parse_fault
+@contextmanager
+def _emulator(n: int, extra: float) -> Iterator[str]:
+    """The emulator in its own process (so its CPU does not share the gate's GIL)."""
+    ctx = multiprocessing.get_context("fork")
+    parent, child = ctx.Pipe()
+    proc = ctx.Process(target=_serve, args=(n, extra, child), daemon=True)
+    proc.start()
+    try:
+        if not parent.poll(300):
+            raise RuntimeError("the emulator did not start within 300 s")
+        yield str(parent.recv())
+    finally:
+        parent.send("stop")
+        proc.join(10)
+        if proc.is_alive():
+            proc.kill()
 
-    return parse_fault({"match": "* /api/v1/*", "latency_ms": LATENCY_MS, "count": None})
+
+def _log(api_url: str, clear: bool = False) -> list[dict[str, Any]]:
+    url = api_url.removesuffix("/api/v1") + "/_emulator/requests"
+    if clear:
+        httpx.delete(url, timeout=30)
+        return []
+    entries = httpx.get(url, timeout=30).json()["data"]
+    return [e for e in entries if e["path"].startswith("/api/")]
 
 
 def _depth(n: int, total: int) -> int:
@@ -118,30 +153,30 @@ def _replay(client: ArmorClient, log: list[dict[str, Any]]) -> float:
     return time.perf_counter() - started
 
 
-def _gate(server: EmulatorServer, n: int, tier: str, doc: bytes, tmp: Path) -> dict[str, Any]:
+def _gate(api_url: str, n: int, tier: str, doc: bytes, tmp: Path, extra: float) -> dict[str, Any]:
     rate, burst = TIERS[tier]
     manifest = decode_manifest(doc)
     selected = frozenset(manifest.nodes)
-    target = tmp / f"{tier}_{n}"
+    target = tmp / f"{tier}_{n}_{extra}"
     target.mkdir()
     prepared = Prepared(manifest, target / "manifest.json", selected, {}, None, target, {})
     settings = Settings(data_sources={"*": "warehouse"})
-    key = KEY.format(tier=tier)
-    with ArmorClient(key, server.api_url, rate_limit_per_min=rate, burst=burst) as probe:
+    key = {role: KEY.format(tier=f"{tier}_{role}") for role in ROLES}
+    with ArmorClient(key["probe"], api_url, rate_limit_per_min=rate, burst=burst) as probe:
         latency = _one_latency(probe)
-    server.app.limiter.reset()
-    server.app.clear_request_log()
+    _log(api_url, clear=True)
     now = datetime.now(timezone.utc)
-    with ArmorClient(key, server.api_url, rate_limit_per_min=rate, burst=burst) as client:
+    with ArmorClient(key["gate"], api_url, rate_limit_per_min=rate, burst=burst) as client:
         started = time.perf_counter()
         result = check(prepared, settings, client=client, now=lambda: now, write=False)
         wall = time.perf_counter() - started
-    log = [e for e in server.app.request_log() if e["path"].startswith("/api/")]
+        bucket = client.limiter.burst if client.limiter else float(burst)
+        paced = client.limiter.rate * 60 if client.limiter else float(rate)
+    log = _log(api_url)
     assert result.label == "pass", result.note
-    server.app.limiter.reset()
-    with ArmorClient(key, server.api_url, rate_limit_per_min=rate, burst=burst) as client:
+    with ArmorClient(key["replay"], api_url, rate_limit_per_min=rate, burst=burst) as client:
         replay = _replay(client, log)
-    total = n + int(n * EXTRA)
+    total = len(_names(n, extra))
     requests = len(log)
     throttled = sum(1 for e in log if e.get("status") == 429)
     depth = _depth(n, total)
@@ -150,6 +185,7 @@ def _gate(server: EmulatorServer, n: int, tier: str, doc: bytes, tmp: Path) -> d
         "requests": requests,
         "throttled": throttled,
         "wall": wall,
+        "client": f"client bucket {bucket:g}, {paced:g}/min",
         "replay": replay,
         "bound": bound,
         "latency": latency,
@@ -158,10 +194,10 @@ def _gate(server: EmulatorServer, n: int, tier: str, doc: bytes, tmp: Path) -> d
     }
 
 
-def _rows(n: int, tier: str, m: dict[str, Any]) -> list[dict[str, Any]]:
+def _rows(n: int, tier: str, extra: float, m: dict[str, Any]) -> list[dict[str, Any]]:
     goal = math.ceil(n / PAGE) + 3
     best = math.ceil(m["total"] / PAGE) + 2
-    case = f"N={n:,} {tier}"
+    case = f"N={n:,} +{extra:.0%} {tier}"
     return [
         {
             "benchmark": "gate_requests",
@@ -181,7 +217,8 @@ def _rows(n: int, tier: str, m: dict[str, Any]) -> list[dict[str, Any]]:
             "baseline": round(m["bound"], 3),
             "ratio": round(m["wall"] / m["bound"], 3),
             "note": f"bound = max(0, {m['requests']} req - burst) / rate + "
-            f"{m['latency'] * 1000:.0f} ms x depth {m['depth']}",
+            f"{m['latency'] * 1000:.0f} ms x depth {m['depth']} (published tier limits; "
+            f"{m['client']})",
         },
         {
             "benchmark": "gate_overhead",
@@ -196,21 +233,24 @@ def _rows(n: int, tier: str, m: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _case(n: int, extra: float, tiers: tuple[str, ...], tmp: Path) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    doc = _manifest(n, extra)
+    with _emulator(n, extra) as api_url:
+        for tier in tiers:
+            rows += _rows(n, tier, extra, _gate(api_url, n, tier, doc, tmp, extra))
+    return rows
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     sizes = [10, 100, 1_000] if quick else [10, 100, 1_000, 5_000]
     rows: list[dict[str, Any]] = []
     with TemporaryDirectory() as tmp:
         for n in sizes:
-            server = _server(n)
-            try:
-                doc = _manifest(n)
-                rows += _rows(n, "growth", _gate(server, n, "growth", doc, Path(tmp)))
-                if n == 100:
-                    for tier in TIERS:
-                        if tier != "growth":
-                            rows += _rows(n, tier, _gate(server, n, tier, doc, Path(tmp)))
-            finally:
-                server.stop()
+            tiers = tuple(TIERS) if n == 100 else ("growth",)
+            rows += _case(n, 0.5, tiers, Path(tmp))
+        for n in sizes[-2:]:
+            rows += _case(n, 0.0, ("growth",), Path(tmp))
     return rows
 
 
