@@ -6,6 +6,7 @@ never runs dbt, never writes to the platform. The decisions are the gate's and s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -28,6 +29,21 @@ if TYPE_CHECKING:
     from dbt_armor.config import Settings
     from dbt_armor.gate.decide import Decision
     from dbt_armor.project.manifest import Manifest
+
+
+_POLICY_FLAG = re.compile(r",? or (?:set|rerun with) --policy (\w+)=warn")
+
+
+def reason_text(qualified_name: str, level: str, message: str, hint: str) -> str:
+    """The gate's finding phrased for a PR report: no repeated name, and a policy hint that
+    names the YAML setting (``ci`` has no ``--policy`` flag) only when the finding blocks."""
+    if message.startswith(qualified_name + " "):
+        message = message[len(qualified_name) + 1 :]
+    if level == "error":
+        hint = _POLICY_FLAG.sub(r", or set `\1: warn` in meta.armor or dbt_armor.yml gate", hint)
+    else:
+        hint = _POLICY_FLAG.sub("", hint)
+    return f"{message}: {hint}" if hint else message
 
 
 def _resolve(manifest: Manifest, ids: set[str], settings: Settings, target: str | None) -> Any:
@@ -160,7 +176,10 @@ def collect(
             d.info.qualified_name,
             d.fact.status,
             d.outcome.value,
-            tuple(f"{r.message}: {r.hint}" for r in d.reasons),
+            tuple(
+                reason_text(d.info.qualified_name, str(r.level.value), r.message, r.hint)
+                for r in d.reasons
+            ),
             d.info.original_file_path,
         )
         for d in decision.sources

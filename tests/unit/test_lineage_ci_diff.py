@@ -193,3 +193,21 @@ def test_annotations_point_at_files(pair: tuple[Path, Path]) -> None:
     assert lines[0].startswith("::error file=models/sources.yml,line=1,title=dbt-armor ci%3A")
     assert any(x.startswith("::notice file=models/schema.yml") for x in lines)
     assert all("\n" not in x for x in lines)
+
+
+def test_gate_reasons_are_rephrased_for_the_pr_report() -> None:
+    from dbt_armor.ci.collect import reason_text
+
+    qn = "wh.db.raw.orders"
+    blocking = reason_text(
+        qn, "error", f"{qn} is 30 h old", "check the loader, or rerun with --policy stale=warn"
+    )
+    assert (
+        blocking
+        == "is 30 h old: check the loader, or set `stale: warn` in meta.armor or dbt_armor.yml gate"
+    )
+    warning = reason_text(
+        qn, "warn", f"{qn} has unknown freshness", "wait, or set --policy unknown=warn"
+    )
+    assert warning == "has unknown freshness: wait"
+    assert reason_text(qn, "warn", "other text", "") == "other text"
