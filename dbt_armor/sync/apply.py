@@ -1,7 +1,8 @@
 """Execute a Plan against the platform: concurrent, paced by the client's limiter, crash-safe.
 
 A create whose outcome is unknown (dropped connection, 5xx, 429 storm) is reconciled by listing
-and looking for its key before it is ever sent again. Must not compute plans itself.
+and looking for its key before it is ever sent again; copies made by a concurrent apply are
+removed afterwards (sync.dedupe). Must not compute plans itself.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import Any
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessScheduleCreate, ReferentialCheckCreate, ValidityRuleCreate
 from dbt_armor.errors import ApiError, ApiStatusError, NotFoundError, PlanError, ServerError
+from dbt_armor.sync.dedupe import remove_concurrent_copies
 from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan, fingerprint
 from dbt_armor.sync.remote import list_rules, read_remote
 
 CREATE_ATTEMPTS = 4
+_CREATES = (Action.CREATE, Action.REPLACE)
 
 
 class SyncApplyError(ApiError):
@@ -32,6 +35,7 @@ class SyncApplyError(ApiError):
 class ApplyResult:
     done: dict[str, int] = field(default_factory=lambda: {a.value: 0 for a in Action})
     reconciled: int = 0
+    deduplicated: int = 0
     errors: list[tuple[Change, ApiError]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -120,6 +124,14 @@ class Applier:
 
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sync") as pool:
             list(pool.map(one, changes))
+        failed = {id(change) for change, _ in result.errors}
+        created = [c for c in changes if c.action in _CREATES and id(c) not in failed]
+        if created:
+            # A concurrent apply of the same project may have created the same keys.
+            try:
+                result.deduplicated = remove_concurrent_copies(self.client, created)
+            except ApiError as exc:
+                result.errors.append((created[0], exc))
         return result
 
     def _apply(self, change: Change, result: ApplyResult) -> None:

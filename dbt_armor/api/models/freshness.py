@@ -139,6 +139,7 @@ class FreshnessSchedule(Tolerant):
     is_active: bool = True
     last_check: datetime | None = None
     next_check: datetime | None = None
+    created_at: datetime | None = None
 
     _coerce_ids = field_validator("id", "asset_id", mode="before")(_to_str)
 

@@ -163,6 +163,7 @@ class ReferentialCheck(Tolerant):
     latest_status: str | None = None
     severity: str | None = None
     last_checked_at: datetime | None = None
+    created_at: datetime | None = None
 
     @model_validator(mode="before")
     @classmethod
