@@ -86,6 +86,13 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
     show_default=True,
     help="Seconds a warehouse freshness reading is reused before probing again.",
 )
+@click.option(
+    "--check-interval",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Re-run every active validity rule and referential check this often (default: off).",
+)
 def command(
     port: int,
     warehouse: Path | None,
@@ -99,6 +106,7 @@ def command(
     url_file: Path | None,
     no_rate_limits: bool,
     freshness_cache: float,
+    check_interval: float | None,
 ) -> None:
     """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
     from dbt_armor.emulator import EmulatorConfig, EmulatorServer
@@ -121,6 +129,7 @@ def command(
         seed=seed,
         rate_limits=not no_rate_limits,
         freshness_cache_seconds=freshness_cache,
+        check_interval=check_interval,
     )
     if keys:
         config.keys = keys
@@ -169,7 +178,8 @@ def _announce(server: EmulatorServer, url_file: Path | None) -> None:
     click.echo(f"AnomalyArmor emulator listening on {server.url} (API: {server.api_url})")
     click.echo(
         f"dialect: {cfg.dialect}; tables: {len(server.state.tables)}; "
-        f"warehouse: {cfg.warehouse or 'none'}; state: {cfg.state_file or 'in memory'}"
+        f"warehouse: {cfg.warehouse or 'none'}; state: {cfg.state_file or 'in memory'}; "
+        f"scheduled checks: {f'every {cfg.check_interval:g} s' if cfg.check_interval else 'off'}"
     )
     click.echo("accepted keys (local test keys, not secrets):")
     for key in cfg.keys:

@@ -33,7 +33,7 @@ class App:
         self.config = config
         self.dialect = config.dialect
         store = SqliteStore(config.state_file) if config.state_file else None
-        self.state = State(config.seed, config.clock, store)
+        self.state = State(config.seed, config.clock, store, config.state_flush_seconds)
         self.keys: dict[str, ApiKey] = {k.key: k for k in config.keys}
         self.limiter = RateLimiter(enabled=config.rate_limits)
         self.faults = FaultSet()

@@ -85,9 +85,13 @@ class EmulatorConfig:
     default_threshold_hours: float = 24.0
     clock: Callable[[], datetime] = utc_now
     request_log_size: int = 10_000
+    check_interval: float | None = None  # seconds between scheduled checks; None = off
+    state_flush_seconds: float = 0.2  # with state_file: longest delay before a change is saved
 
     def __post_init__(self) -> None:
         if self.dialect not in ("seed", "sdk"):
             raise ValueError(f"unknown dialect {self.dialect!r}: use 'seed' or 'sdk'")
         if not self.keys:
             self.keys = default_keys()
+        if self.check_interval is not None and not self.check_interval > 0:
+            raise ValueError(f"check_interval must be a positive number, got {self.check_interval}")

@@ -16,6 +16,8 @@ from dbt_armor.emulator.warehouse import WarehouseError, to_utc
 if TYPE_CHECKING:
     from dbt_armor.emulator.app import App
 
+RESULTS_KEPT = 1000
+
 
 def freshness(app: App, table: Record, *, force: bool = False) -> dict[str, Any]:
     """Canonical freshness fields for ``table`` (see dialect.freshness_status)."""
@@ -123,7 +125,8 @@ def run_validity(app: App, rule: Record, sample_limit: int) -> Record:
         "created_at": iso(app.state.now()),
     }
     with app.state.mutate() as st:
-        st.validity_results.setdefault(rule["uuid"], []).insert(0, result)
+        if rule["uuid"] in st.validity:  # deleted (or reset) while the check ran: keep nothing
+            _keep(st.validity_results.setdefault(rule["uuid"], []), result)
     return result
 
 
@@ -169,9 +172,16 @@ def run_referential(app: App, check: Record, sample_limit: int = 10) -> Record:
         "created_at": iso(app.state.now()),
     }
     with app.state.mutate() as st:
-        st.referential_results.setdefault(check["id"], []).insert(0, result)
-        st.referential[check["id"]]["last_checked_at"] = result["checked_at"]
+        if check["id"] in st.referential:  # deleted (or reset) while the check ran: keep nothing
+            _keep(st.referential_results.setdefault(check["id"], []), result)
+            st.referential[check["id"]]["last_checked_at"] = result["checked_at"]
     return result
+
+
+def _keep(results: list[Record], result: Record) -> None:
+    """Newest first, at most RESULTS_KEPT per rule or check (scheduled runs add up)."""
+    results.insert(0, result)
+    del results[RESULTS_KEPT:]
 
 
 def _orphans_fail(check: Record, orphans: int, pct: float) -> bool:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import socket
+import sys
 import threading
 import time
 from email.utils import formatdate
@@ -20,9 +22,13 @@ from dbt_armor.emulator.app import App
 from dbt_armor.emulator.config import EmulatorConfig
 from dbt_armor.emulator.faults import Fault
 from dbt_armor.emulator.routes.base import ApiFailure, Response
+from dbt_armor.emulator.scheduler import CheckScheduler
 from dbt_armor.emulator.state import State
 
+log = logging.getLogger("dbt_armor.emulator")
 HOST = "127.0.0.1"
+# A client that hangs up mid-request is the client's business, not a server error.
+CLIENT_GONE = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError, TimeoutError)
 HTML_PAGE = (
     b"<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>"
 )
@@ -36,6 +42,16 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, port: int, app: App) -> None:
         self.app = app
         super().__init__((HOST, port), _Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Replace socketserver's traceback on stderr: a client hang-up is logged at debug
+        level only; anything else as one error line, with the traceback at debug level."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, CLIENT_GONE):
+            log.debug("client %s went away: %s", client_address, type(exc).__name__)
+            return
+        log.error("emulator error serving %s: %s: %s", client_address, type(exc).__name__, exc)
+        log.debug("emulator error serving %s", client_address, exc_info=True)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -165,6 +181,8 @@ class EmulatorServer:
         self.app = App(self.config)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        interval = self.config.check_interval
+        self.scheduler = CheckScheduler(self.app, interval) if interval else None
 
     @property
     def state(self) -> State:
@@ -194,9 +212,14 @@ class EmulatorServer:
                 daemon=True,
             )
             self._thread.start()
+            if self.scheduler is not None:
+                self.scheduler.start()
         return self
 
     def stop(self) -> None:
+        """Stop the scheduled checks, the listener and its thread, then save and close state."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -204,8 +227,7 @@ class EmulatorServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        if self.app.state.store is not None:
-            self.app.state.store.close()
+        self.app.state.close()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

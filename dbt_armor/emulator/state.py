@@ -38,12 +38,22 @@ def iso(ts: datetime | None) -> str | None:
 
 
 class State:
-    """All emulator data, guarded by one re-entrant lock; persisted after each mutation."""
+    """All emulator data, guarded by one re-entrant lock; with a store, changes are written
+    in batches (at most every ``flush_seconds``) and on ``close()``."""
 
     def __init__(
-        self, seed: int, clock: Callable[[], datetime], store: SqliteStore | None = None
+        self,
+        seed: int,
+        clock: Callable[[], datetime],
+        store: SqliteStore | None = None,
+        flush_seconds: float = 0.2,
     ) -> None:
         self.lock = threading.RLock()
+        self.flush_seconds = flush_seconds
+        self._flush_lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._dirty = False
+        self._closed = False
         self.clock = clock
         self.namespace = uuid.uuid5(uuid.NAMESPACE_URL, f"dbt-armor-emulator:{seed}")
         self.store = store
@@ -63,11 +73,47 @@ class State:
 
     @contextmanager
     def mutate(self) -> Iterator[State]:
-        """Hold the lock for a change and persist it afterwards."""
+        """Hold the lock for a change; with a store, have it saved within ``flush_seconds``."""
         with self.lock:
             yield self
-            if self.store is not None:
-                self.store.save(self.data)
+            if self.store is not None and not self._closed:
+                self._dirty = True
+                if self.flush_seconds <= 0:  # write-through: every change, under the lock
+                    self._dirty = False
+                    self.store.save(self.data)
+                elif self._timer is None:
+                    self._timer = threading.Timer(self.flush_seconds, self._timed_flush)
+                    self._timer.daemon = True
+                    self._timer.start()
+
+    def _timed_flush(self) -> None:
+        with self.lock:
+            self._timer = None  # a change from now on schedules the next write
+        self.flush()
+
+    def flush(self) -> None:
+        """Write the state now if it changed since the last write (snapshot under the lock)."""
+        if self.store is None:
+            return
+        with self._flush_lock:
+            with self.lock:
+                if not self._dirty or self._closed:
+                    return
+                rows = self.store.encode(self.data)
+                self._dirty = False
+            self.store.write(rows)
+
+    def close(self) -> None:
+        """Save pending changes and close the store; later changes stay in memory only."""
+        with self.lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+        self.flush()
+        with self._flush_lock, self.lock:
+            if self.store is not None and not self._closed:
+                self._closed = True
+                self.store.close()
 
     def reset(self) -> None:
         with self.mutate():

@@ -1,6 +1,6 @@
 """SQLite persistence for the emulator state: whole-state JSON blobs, one row per collection.
 
-Owns the file format only; callers hold the state lock while saving.
+Owns the file format only; callers take a consistent snapshot (``encode``) under their lock.
 """
 
 from __future__ import annotations
@@ -27,17 +27,22 @@ class SqliteStore:
         rows = self._conn.execute("SELECT name, body FROM blobs").fetchall()
         return {name: json.loads(body) for name, body in rows}
 
-    def save(self, data: dict[str, Any], names: set[str] | None = None) -> None:
-        """Write the named collections (all when ``names`` is None) in one transaction."""
-        items = [
+    @staticmethod
+    def encode(data: dict[str, Any]) -> list[tuple[str, str]]:
+        """One (name, JSON) row per collection: a snapshot that no later change can alter."""
+        return [
             (name, json.dumps(value, separators=(",", ":"), default=str))
             for name, value in data.items()
-            if names is None or name in names
         ]
+
+    def write(self, rows: list[tuple[str, str]]) -> None:
+        """Replace the whole file content with ``rows`` in one transaction."""
         with self._conn:
-            if names is None:
-                self._conn.execute("DELETE FROM blobs")
-            self._conn.executemany("INSERT OR REPLACE INTO blobs(name, body) VALUES (?, ?)", items)
+            self._conn.execute("DELETE FROM blobs")
+            self._conn.executemany("INSERT OR REPLACE INTO blobs(name, body) VALUES (?, ?)", rows)
+
+    def save(self, data: dict[str, Any]) -> None:
+        self.write(self.encode(data))
 
     def close(self) -> None:
         self._conn.close()

@@ -1,5 +1,5 @@
 """Control endpoints under /_emulator/ (no auth, loopback only): reset, register assets or a
-manifest, set freshness, forced check outcomes, request log and faults.
+manifest, set freshness, forced check outcomes, a scheduled-checks run, request log and faults.
 
 Test and demo plumbing; never reachable under /api/v1.
 """
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dbt_armor.emulator import seeding
+from dbt_armor.emulator import scheduler, seeding
 from dbt_armor.emulator.faults import parse_fault
 from dbt_armor.emulator.routes.base import Request, Response, Router, asset_not_found, validation
 from dbt_armor.emulator.routes.common import ok
@@ -89,6 +89,17 @@ def set_outcome(app: App, req: Request, _: dict[str, str]) -> Response:
     with app.state.mutate() as st:
         st.outcomes[ident] = outcome
     return ok({"id": ident, "outcome": outcome})
+
+
+@router.route("POST", "run-checks")
+def run_checks(app: App, req: Request, _: dict[str, str]) -> Response:
+    """Run every active validity rule and referential check once (optionally scoped)."""
+    body = req.json()
+    scope = {k: body.get(k) for k in ("data_source", "table")}
+    for name, value in scope.items():
+        if value is not None and not isinstance(value, str):
+            raise validation(f"{name} must be a string", field=name)
+    return ok(scheduler.run_checks(app, scope["data_source"], scope["table"]))
 
 
 @router.route("GET", "requests")
