@@ -1,7 +1,11 @@
 """Render a dbt-armor ci Markdown report to HTML (markdown-it-py) and screenshot it (Chromium).
 
 Usage: python scripts/render_ci_report.py REPORT.md [--html out.html] [--png docs/ci-report.png]
-Looks only at local files; Chromium runs headless with networking features disabled.
+The docs screenshot comes from the end-to-end test's golden report:
+  python scripts/render_ci_report.py tests/fixtures/ci/pr_expected.md --size 1200,1300
+(``<time>``, the golden file's placeholder, becomes ``--time``). Emoji need a colour emoji font
+(Debian: fonts-noto-color-emoji). Looks only at local files; Chromium runs headless with
+networking features disabled.
 """
 
 from __future__ import annotations
@@ -65,9 +69,11 @@ def main() -> None:
     parser.add_argument("--html", type=Path, default=None)
     parser.add_argument("--png", type=Path, default=Path("docs/ci-report.png"))
     parser.add_argument("--size", default="1200,1600")
+    parser.add_argument("--time", default="2026-11-25T14:05:00Z", help="Replaces <time>.")
     opts = parser.parse_args()
     html = opts.html or Path(tempfile.mkdtemp()) / "report.html"
-    html.write_text(to_html(opts.report.read_text(encoding="utf-8")), encoding="utf-8")
+    markdown = opts.report.read_text(encoding="utf-8").replace("<time>", opts.time)
+    html.write_text(to_html(markdown), encoding="utf-8")
     screenshot(html, opts.png, opts.size)
     print(f"{opts.png} ({opts.png.stat().st_size:,} bytes) from {html}")
 

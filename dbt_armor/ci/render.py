@@ -11,14 +11,15 @@ from collections.abc import Iterable
 
 from dbt_armor.ci.model import CiReport
 
-OUTCOME = {"pass": "✅ pass", "warn": "⚠️ warn", "block": "⛔ block"}
+OUTCOME = {"pass": "✅\u00a0pass", "warn": "⚠️\u00a0warn", "block": "⛔\u00a0block"}
 ACTION = {
-    "create": "➕ create",
-    "update": "✏️ update",
-    "replace": "♻️ replace",
-    "delete": "➖ delete",
+    "create": "➕\u00a0create",
+    "update": "✏️\u00a0update",
+    "replace": "♻️\u00a0replace",
+    "delete": "➖\u00a0delete",
 }
 COMMENT_MARKER = "<!-- dbt-armor-ci -->"
+# Badges use a no-break space so a narrow table column never splits the emoji from its word.
 
 
 def _cell(text: str | None) -> str:
