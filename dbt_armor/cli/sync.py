@@ -7,6 +7,7 @@ platform unreachable.
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,12 @@ def _common(fn: Any) -> Any:
             help="Rule-type spelling the server expects [default: sync.dialect, or upper].",
         ),
         click.option("--api-url", default=None, help="Platform API URL (overrides config)."),
-        click.option("--verbose", "-v", is_flag=True, help="List every unmapped test."),
+        click.option(
+            "--verbose",
+            "-v",
+            is_flag=True,
+            help="Also show unchanged rules, each rule's key, every unmapped test in full.",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -147,12 +153,13 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
 
     ctx = _Context(opts)
     out = _console()
+    started = time.monotonic()
     with ctx.client() as client:
         if plan_file is not None:
             plan = planio.load(plan_file)
         else:
             plan = ctx.manifest_and_plan(client)
-            print_plan(plan, out, verbose=opts["verbose"])
+        print_plan(plan, out, verbose=opts["verbose"])
         with progress(_console(stderr=True)) as (on_start, on_done):
             result = apply_plan(
                 client,
@@ -162,5 +169,6 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
                 on_start=on_start,
                 on_done=on_done,
             )
-    print_result(result, out)
+        requests = client.stats.requests
+    print_result(result, out, time.monotonic() - started, requests)
     return 0

@@ -130,7 +130,10 @@ class FieldDiff:
 
 @dataclass(frozen=True)
 class Change:
-    """One step of a plan. ``payload`` is the create body, ``patch`` the PATCH body."""
+    """One step of a plan. ``payload`` is the create body, ``patch`` the PATCH body.
+
+    ``target`` (``table.column``), ``rule`` (short rule text) and ``severity`` are for display.
+    """
 
     action: Action
     kind: Kind
@@ -145,3 +148,6 @@ class Change:
     diffs: tuple[FieldDiff, ...] = ()
     needs_prune: bool = False
     reason: str = ""
+    target: str = ""
+    rule: str = ""
+    severity: str | None = None

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from dbt_armor.sync.describe import rule_text, target
 from dbt_armor.sync.keys import canonical_hash, display_name, spec_hash
 from dbt_armor.sync.model import (
     Action,
@@ -129,6 +130,9 @@ def _base(spec: RuleSpec, action: Action, **kw: Any) -> Change:
         name=display_name(spec),
         data_source=spec.data_source,
         table_path=spec.table_path,
+        target=target(spec.table_path, spec.column),
+        rule=rule_text(spec),
+        severity=spec.severity if spec.kind is Kind.VALIDITY else None,
         **kw,
     )
 
@@ -197,4 +201,7 @@ def _delete(item: RemoteItem, reason: str, *, needs_prune: bool) -> Change:
         remote_id=item.remote_id,
         needs_prune=needs_prune,
         reason=reason,
+        target=str(item.fields.get("target") or item.table_path),
+        rule=str(item.fields.get("rule") or ""),
+        severity=item.fields.get("severity"),
     )

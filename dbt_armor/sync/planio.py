@@ -26,6 +26,9 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "remote_id": change.remote_id,
         "needs_prune": change.needs_prune,
         "reason": change.reason,
+        "target": change.target,
+        "rule": change.rule,
+        "severity": change.severity,
         "diffs": [d.as_dict() for d in change.diffs],
         "payload": dict(change.payload) if change.payload is not None else None,
         "patch": dict(change.patch) if change.patch is not None else None,
@@ -66,6 +69,9 @@ def _change(raw: dict[str, Any]) -> Change:
         diffs=tuple(FieldDiff(d["field"], d.get("before"), d.get("after")) for d in raw["diffs"]),
         needs_prune=bool(raw.get("needs_prune", False)),
         reason=str(raw.get("reason") or ""),
+        target=str(raw.get("target") or ""),
+        rule=str(raw.get("rule") or ""),
+        severity=raw.get("severity"),
     )
 
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRule
 from dbt_armor.errors import ConfigError, NotFoundError
+from dbt_armor.sync.describe import config_text, target
 from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.model import Kind, RemoteItem, RemoteState
 
@@ -35,6 +36,8 @@ def item_from_rule(rule: ValidityRule, data_source: str) -> RemoteItem:
             # the API default is false; a server that omits the field uses that default
             "treat_null_as_valid": bool(rule.treat_null_as_valid),
             "definition": f"{rule.rule_type} {rule.table_path}{column} {config}".strip(),
+            "target": target(rule.table_path, rule.column_name),
+            "rule": f"{rule.rule_type} {config_text(rule.rule_type, rule.rule_config)}".strip(),
         },
     )
 
@@ -56,6 +59,8 @@ def item_from_check(check: ReferentialCheck, data_source: str) -> RemoteItem:
             "description": check.description,
             "max_orphan_count": check.max_orphan_count,
             "definition": f"{child} -> {parent}",
+            "target": target(check.child_table_path, check.child_column_name),
+            "rule": "-> " + target(check.parent_table_path, check.parent_column_name),
         },
     )
 

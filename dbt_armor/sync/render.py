@@ -1,86 +1,185 @@
-"""Console output for sync: the plan table, unmapped tests, warnings and the apply progress bar.
+"""Console output for sync: a compact plan (one unwrapped line per change), unmapped tests
+grouped by reason, warnings, the apply progress bar and the final apply line.
 
 Owns presentation only (rich); it must not compute plans or call the platform.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.text import Text
 
 from dbt_armor.sync.apply import ApplyResult
-from dbt_armor.sync.model import Action, Change
+from dbt_armor.sync.model import Action, Change, Kind, Unmapped
 from dbt_armor.sync.plan import Plan
 
-_STYLE = {
-    Action.CREATE: "green",
-    Action.UPDATE: "yellow",
-    Action.REPLACE: "magenta",
-    Action.DELETE: "red",
+_SYMBOL = {
+    Action.CREATE: ("+", "green"),
+    Action.UPDATE: ("~", "yellow"),
+    Action.REPLACE: ("±", "magenta"),
+    Action.DELETE: ("-", "red"),
+    Action.UNCHANGED: ("=", "dim"),
 }
+_ORDER = {a: i for i, a in enumerate(_SYMBOL)}
+_TARGET_MAX = 40
+_SEVERITY_W = 8
+_GROUPS_SHOWN = 12
+_LONG_FIELDS = frozenset({"description", "definition", "name"})
 
 
-def _short(value: Any, width: int = 60) -> str:
-    text = str(value).replace("\n", " / ")
+def summary_line(plan: Plan) -> str:
+    """``Plan: 37 to create, 0 to update, 0 to replace, 0 to delete, 12 unchanged; 5 unmapped``."""
+    counts = plan.counts()
+    prune = sum(1 for c in plan.changes if c.needs_prune)
+    deletes = counts["delete"]
+    if prune and prune == deletes:
+        delete_note = " (needs --prune)"
+    elif prune:
+        delete_note = f" ({prune} need --prune)"
+    else:
+        delete_note = ""
+    scope = " [scoped]" if plan.scoped else ""
+    return (
+        f"Plan{scope}: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['replace']} to replace, {deletes} to delete{delete_note}, "
+        f"{counts['unchanged']} unchanged; {len(plan.unmapped)} unmapped"
+    )
+
+
+def kind_line(changes: Sequence[Change]) -> str | None:
+    """``by kind: 30 validity, 5 referential, 2 freshness`` (None when there is one kind)."""
+    counts = {k: sum(1 for c in changes if c.kind is k) for k in Kind}
+    present = [f"{n} {k.value}" for k, n in counts.items() if n]
+    return "  by kind: " + ", ".join(present) if len(present) > 1 else None
+
+
+def _short(value: object, width: int = 24) -> str:
+    text = str(value).replace("\n", " ")
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _details(change: Change) -> str:
+def detail(change: Change) -> str:
+    """The rule text, plus what changes for an update/replace and why for a delete."""
+    if change.action is Action.UPDATE:
+        parts = [
+            d.field
+            if d.field in _LONG_FIELDS
+            else f"{d.field} {_short(d.before)}→{_short(d.after)}"
+            for d in change.diffs
+        ]
+        return f"{change.rule}  ({'; '.join(parts)})" if parts else change.rule
+    if change.action is Action.REPLACE:
+        return f"{change.rule}  (was: {_short(_before(change), 40)})"
     if change.action is Action.DELETE:
-        suffix = " (needs --prune)" if change.needs_prune else ""
-        return f"{change.reason}{suffix}"
-    if change.action is Action.CREATE:
-        return "; ".join(_short(d.after, 80) for d in change.diffs)
-    parts = [f"{d.field}: {_short(d.before, 40)} -> {_short(d.after, 40)}" for d in change.diffs]
-    return "; ".join(parts) or change.reason
+        note = ", needs --prune" if change.needs_prune else ""
+        return f"{change.rule or change.name}  ({change.reason}{note})"
+    return change.rule
+
+
+def _before(change: Change) -> str:
+    for diff in change.diffs:
+        if diff.before is not None:
+            return str(diff.before) if diff.field == "definition" else f"{diff.field} set"
+    return "another definition"
+
+
+def _fit(text: str, width: int) -> str:
+    if width <= 0:
+        return ""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "…"
+
+
+def _rows(plan: Plan, verbose: bool) -> list[Change]:
+    rows = [c for c in plan.changes if verbose or c.action is not Action.UNCHANGED]
+    return sorted(rows, key=lambda c: (_ORDER[c.action], c.target, c.kind.value, c.key))
+
+
+def print_changes(changes: Sequence[Change], console: Console, *, verbose: bool) -> None:
+    """One line per change: symbol, kind, target, rule text, severity (``-v`` adds the key)."""
+    if not changes:
+        return
+    width = max(console.width, 60)
+    kind_w = max(len(c.kind.value) for c in changes)
+    target_w = min(_TARGET_MAX, max(len(c.target or c.table_path) for c in changes))
+    rule_w = width - (2 + kind_w + 2 + target_w + 2 + 2 + _SEVERITY_W)
+    for change in changes:
+        symbol, style = _SYMBOL[change.action]
+        line = Text()
+        line.append(f"{symbol} ", style=style)
+        line.append(_fit(change.kind.value, kind_w) + "  ")
+        line.append(_fit(change.target or change.table_path, target_w) + "  ", style="bold")
+        if change.severity:
+            line.append(_fit(detail(change), rule_w) + "  ")
+            line.append(_fit(change.severity, _SEVERITY_W).rstrip(), style="dim")
+        else:  # freshness and referential rows have no severity: the rule text takes its place
+            line.append(_fit(detail(change), rule_w + 2 + _SEVERITY_W))
+        line.rstrip()
+        console.print(line, no_wrap=True, overflow="ellipsis", crop=True)
+        if verbose:
+            key = Text(f"    key {change.key}", style="dim")
+            console.print(key, soft_wrap=True)
+
+
+def _by_reason(unmapped: Sequence[Unmapped]) -> list[tuple[str, list[str]]]:
+    groups: dict[str, list[str]] = {}
+    for item in unmapped:
+        groups.setdefault(item.reason, []).append(item.name or item.unique_id)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def print_unmapped(unmapped: Sequence[Unmapped], console: Console, *, verbose: bool) -> None:
+    """``Not synced (5):`` then one line per reason (``-v``: every test on its own line)."""
+    if not unmapped:
+        return
+    console.print(Text(f"Not synced ({len(unmapped)}):", style="bold"))
+    groups = _by_reason(unmapped)
+    shown = groups if verbose else groups[:_GROUPS_SHOWN]
+    for reason, names in shown:
+        if verbose:
+            console.print(f"  {reason} ({len(names)}):", markup=False, highlight=False)
+            for name in names:
+                console.print(f"    {name}", markup=False, highlight=False)
+            continue
+        line = f"  {reason} ({len(names)}): {', '.join(names)}"
+        console.print(line, markup=False, highlight=False, no_wrap=True, overflow="ellipsis")
+    if len(shown) < len(groups):
+        console.print(f"  … {len(groups) - len(shown)} more reasons (use -v)", markup=False)
 
 
 def print_plan(plan: Plan, console: Console, *, verbose: bool = False) -> None:
-    changes = [c for c in plan.changes if c.action is not Action.UNCHANGED]
-    if changes:
-        table = Table(show_edge=False, header_style="bold")
-        for col in ("action", "kind", "rule", "key", "details"):
-            table.add_column(col, overflow="fold")
-        for change in changes:
-            style = _STYLE.get(change.action, "")
-            action = f"[{style}]{change.action.value}[/{style}]"
-            cells = (change.kind.value, change.name, change.key, _details(change))
-            table.add_row(action, *(escape(c) for c in cells))
-        console.print(table)
-    if plan.unmapped:
-        console.print(f"[bold]Not synced ({len(plan.unmapped)}):[/bold]")
-        shown = plan.unmapped if verbose else plan.unmapped[:20]
-        for item in shown:
-            console.print(f"  {item.unique_id}: {item.reason}", markup=False)
-        if len(shown) < len(plan.unmapped):
-            console.print(f"  … {len(plan.unmapped) - len(shown)} more (use --verbose)")
+    console.print(summary_line(plan), markup=False, highlight=False, soft_wrap=True)
+    rows = _rows(plan, verbose)
+    by_kind = kind_line([c for c in rows if c.action is not Action.UNCHANGED])
+    if by_kind:
+        console.print(by_kind, style="dim", markup=False, highlight=False)
+    print_changes(rows, console, verbose=verbose)
+    print_unmapped(plan.unmapped, console, verbose=verbose)
     for warning in plan.warnings:
-        console.print(f"warning: {warning}", markup=False, style="yellow")
-    counts = plan.counts()
-    prune = sum(1 for c in plan.changes if c.needs_prune)
-    summary = ", ".join(
-        f"{counts[a.value]} to {a.value}" for a in Action if a is not Action.UNCHANGED
-    )
-    tail = f" ({prune} only with --prune)" if prune else ""
-    scope = " [scoped]" if plan.scoped else ""
-    console.print(f"Plan{scope}: {summary}{tail}; {counts['unchanged']} unchanged.")
+        text = Text(f"warning: {warning}", style="yellow")
+        if verbose:
+            console.print(text)
+        else:
+            console.print(text, no_wrap=True, overflow="ellipsis")
 
 
 _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delete": "deleted"}
 
 
-def print_result(result: ApplyResult, console: Console) -> None:
-    done = ", ".join(f"{result.done[a]} {p}" for a, p in _PAST.items() if result.done[a])
+def result_line(result: ApplyResult, seconds: float, requests: int) -> str:
+    """``Applied: 3 created, 1 updated, 0 replaced, 0 deleted in 1.2 s (9 requests)``."""
+    done = ", ".join(f"{result.done[a]} {p}" for a, p in _PAST.items())
     extra = (
         f"; {result.reconciled} reconciled after an unknown outcome" if result.reconciled else ""
     )
-    console.print(f"Applied: {done or 'nothing to do'}{extra}.")
+    return f"Applied: {done} in {seconds:.1f} s ({requests} requests){extra}"
+
+
+def print_result(result: ApplyResult, console: Console, seconds: float, requests: int) -> None:
+    console.print(result_line(result, seconds, requests), markup=False, highlight=False)
 
 
 @contextmanager

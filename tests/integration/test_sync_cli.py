@@ -50,7 +50,10 @@ def test_plan_out_apply_file_then_drift_check(
     code, out, _ = run(capsys, "plan", *pd, "--fail-on-changes")
     assert code == 1
     code, out, err = run(capsys, "apply", str(plan_file), *pd)
-    assert code == 0 and "created" in out
+    assert code == 0 and out.startswith("Plan: ")  # the saved plan's summary first
+    last = out.strip().splitlines()[-1]
+    assert last.startswith(f"Applied: {saved['summary']['create']} created, 0 updated")
+    assert last.endswith(" requests)") and " s (" in last
     assert api_key not in out + err
     code, out, _ = run(capsys, "plan", *pd, "--fail-on-changes", "--format", "json")
     assert code == 0 and json.loads(out)["summary"]["create"] == 0
