@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -50,8 +50,14 @@ class _Runner:
         self.end = time.monotonic() + deadline
         self.deadline = deadline
 
+    def start(self, calls: Iterable[Callable[[], T]]) -> list[Future[T]]:
+        return [self.pool.submit(c) for c in calls]
+
     def all(self, calls: Iterable[Callable[[], T]]) -> list[T]:
-        futures: list[Future[T]] = [self.pool.submit(c) for c in calls]
+        return self.collect(self.start(calls))
+
+    def collect(self, futures: list[Future[T]]) -> list[T]:
+        """Results in order; the first error, or a timeout at the deadline, is raised."""
         if not futures:
             return []
         done, pending = wait(
@@ -154,19 +160,25 @@ def _suffix_match(rule_path: str, table_path: str) -> bool:
     return bool(rule) and len(rule) <= len(table) and table[-len(rule) :] == rule
 
 
+def _active_rules(client: ArmorClient, source: str) -> list[Any]:
+    try:
+        return [r for r in client.validity.iter(source) if r.is_active]
+    except NotFoundError:
+        return []
+
+
+def _active_checks(client: ArmorClient, source: str) -> list[Any]:
+    try:
+        return [c for c in client.referential.iter(source) if c.is_active]
+    except NotFoundError:
+        return []
+
+
 def _quality(
-    client: ArmorClient, source: str, targets: list[FetchTarget]
+    targets: list[FetchTarget], rules: list[Any], checks: list[Any]
 ) -> dict[str, list[RuleFailure]]:
-    """Failing validity rules and referential checks per target, from one list each."""
+    """Failing validity rules and referential checks per target (from one list each)."""
     out: dict[str, list[RuleFailure]] = defaultdict(list)
-    try:
-        rules = [r for r in client.validity.iter(source) if r.is_active]
-    except NotFoundError:
-        rules = []
-    try:
-        checks = [c for c in client.referential.iter(source) if c.is_active]
-    except NotFoundError:
-        checks = []
     for t in targets:
         for r in rules:
             if r.latest_status == "fail" and _suffix_match(r.table_path, t.table_path):
@@ -227,6 +239,13 @@ def fetch_facts(
             budget = max(1.0, deadline / 2)
             flat = [t for ts in by_source.values() for t in ts]
             runner.all([partial(_refresh, client, t, budget) for t in flat])
+        # Rule and check lists do not depend on freshness: read them alongside it.
+        sources = sorted(by_source)
+        lists: list[Future[list[Any]]] = []
+        if quality:
+            lists = runner.start(
+                [partial(f, client, s) for s in sources for f in (_active_rules, _active_checks)]
+            )
         plans = runner.all([partial(_probe, client, s, ts) for s, ts in by_source.items()])
         calls: list[Callable[[], tuple[_Plan, Any]]] = []
         for plan in plans:
@@ -252,20 +271,13 @@ def fetch_facts(
                             t.unique_id, t.qualified_name, "not_monitored"
                         )
         if quality:
-            failing = runner.all([partial(_quality, client, s, ts) for s, ts in by_source.items()])
+            got = runner.collect(lists)
+            failing = [
+                _quality(by_source[s], got[2 * i], got[2 * i + 1]) for i, s in enumerate(sources)
+            ]
             for per_target in failing:
                 for uid, fails in per_target.items():
-                    old = facts[uid]
-                    facts[uid] = SourceFact(
-                        old.unique_id,
-                        old.qualified_name,
-                        old.status,
-                        old.hours_since_update,
-                        old.threshold_hours,
-                        old.last_updated,
-                        old.checked_at,
-                        tuple(fails),
-                    )
+                    facts[uid] = replace(facts[uid], failures=tuple(fails))
         return facts
     finally:
         runner.close()
