@@ -7,6 +7,7 @@ platform unreachable.
 
 from __future__ import annotations
 
+import os
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -80,6 +81,16 @@ class _Context:
         from dbt_armor.sync.service import make_plan
 
         manifest = self._load(self.manifest_path)
+        newer = newer_project_file(self.manifest_path, self.opts["project_dir"])
+        if newer is not None:
+            _console(stderr=True).print(
+                f"warning: {self.manifest_path} is older than {newer}; run `dbt parse` so sync "
+                "sees your latest tests",
+                markup=False,
+                highlight=False,
+                style="yellow",
+                soft_wrap=True,
+            )
         resolver = self._resolver(
             manifest,
             self.opts["target"],
@@ -97,6 +108,39 @@ class _Context:
 
         self.settings.require_key()
         return ArmorClient.from_settings(self.settings)
+
+
+_SKIP_DIRS = frozenset({"target", "dbt_packages", "dbt_modules", "logs", "node_modules"})
+_PROJECT_SUFFIXES = frozenset({".sql", ".yml", ".yaml", ".csv"})
+_NOT_PARSED = frozenset({"dbt_armor.yml", "profiles.yml", "package-lock.yml"})
+_MAX_FILES = 20_000
+
+
+def newer_project_file(manifest: Path, project_dir: Path) -> Path | None:
+    """A project file (SQL, YAML, seed CSV) edited after ``manifest`` was written, if any.
+
+    Looks at no more than 20,000 files and skips target/, packages, logs and hidden folders.
+    """
+    try:
+        written = manifest.stat().st_mtime
+    except OSError:
+        return None
+    seen = 0
+    for root, dirs, files in os.walk(project_dir):
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS and not d.startswith(".")]
+        for name in files:
+            seen += 1
+            if seen > _MAX_FILES:
+                return None
+            path = Path(root) / name
+            if path.suffix.lower() not in _PROJECT_SUFFIXES or name in _NOT_PARSED:
+                continue
+            try:
+                if path.stat().st_mtime > written + 1.0:
+                    return path.relative_to(project_dir)
+            except (OSError, ValueError):
+                continue
+    return None
 
 
 def _console(stderr: bool = False) -> Any:

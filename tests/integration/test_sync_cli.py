@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -76,3 +78,32 @@ def test_missing_manifest_is_one_line(project: Path, capsys: pytest.CaptureFixtu
         capsys, "plan", "--project-dir", str(project), "--manifest", str(project / "nope.json")
     )
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_no_manifest_in_the_project_says_run_dbt_parse(
+    project: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    (project / "target" / "manifest.json").unlink()
+    code, out, err = run(capsys, command, "--project-dir", str(project))
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and "Traceback" not in err
+    assert "manifest.json" in lines[0] and "dbt parse" in lines[0] and "--manifest" in lines[0]
+    assert "Applied" not in out
+
+
+def test_manifest_older_than_a_project_file_is_warned(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    manifest = project / "target" / "manifest.json"
+    schema = project / "models" / "schema.yml"
+    schema.parent.mkdir()
+    schema.write_text("version: 2\n")
+    hour_ago = time.time() - 3600
+    os.utime(schema, (hour_ago, hour_ago))
+    code, _, err = run(capsys, "plan", "--project-dir", str(project))
+    assert code == 0 and "older than" not in err
+    os.utime(manifest, (hour_ago - 60, hour_ago - 60))
+    code, _, err = run(capsys, "plan", "--project-dir", str(project))
+    assert code == 0
+    assert f"older than {Path('models') / 'schema.yml'}; run `dbt parse`" in err
