@@ -78,7 +78,7 @@ def _manifest(n: int) -> tuple[bytes, str]:
         from bench import make_manifest  # another benchmark's generator
 
         DATA.mkdir(exist_ok=True)
-        make_manifest.main(["--nodes", str(n), "--out", str(path)])
+        make_manifest.write_manifest(path, n)
         return path.read_bytes(), str(path)
     except Exception:
         return _own_manifest(n), "own generator"
