@@ -112,6 +112,11 @@ class ArmorClient:
         return self._transport.stats
 
     @property
+    def timeout(self) -> float:
+        """Seconds one request may take before the client gives up on it."""
+        return self._transport.timeout
+
+    @property
     def limiter(self) -> RateLimiter | None:
         return self._transport.limiter
 

@@ -178,7 +178,7 @@ class Transport:
                 headers=headers,
                 timeout=httpx.Timeout(timeout),
             ) as resp:
-                content = self._read_bounded(resp, method, path)
+                content = self._read_bounded(resp, method, path, started + timeout)
         except ResponseFormatError as exc:
             return _Outcome(error=exc)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
@@ -225,13 +225,17 @@ class Transport:
             retry_after=retry_after,
         )
 
-    def _read_bounded(self, resp: httpx.Response, method: str, path: str) -> bytes:
+    def _read_bounded(self, resp: httpx.Response, method: str, path: str, deadline: float) -> bytes:
+        """The body, refused beyond ``max_response_bytes`` or when it is still trickling in at
+        ``deadline`` (a slow drip resets httpx's per-read timeout on every chunk)."""
         declared = resp.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
             raise self._too_big(method, path, resp.status_code)
         chunks: list[bytes] = []
         total = 0
         for chunk in resp.iter_bytes():
+            if self._clock() > deadline:
+                raise httpx.ReadTimeout("the response body arrived too slowly")
             total += len(chunk)
             if total > self.max_response_bytes:
                 raise self._too_big(method, path, resp.status_code)

@@ -106,6 +106,7 @@ class Applier:
         self.client = client
         self.workers = max(1, workers)
         self.reconciler = _Reconciler(client)
+        self.uncertain = threading.Event()  # some create's outcome was unknown
 
     def run(
         self, changes: list[Change], on_done: Callable[[Change], None] | None = None
@@ -127,7 +128,10 @@ class Applier:
         failed = {id(change) for change, _ in result.errors}
         created = [c for c in changes if c.action in _CREATES and id(c) not in failed]
         if created:
-            # A concurrent apply of the same project may have created the same keys.
+            # A concurrent apply of the same project may have created the same keys, and a
+            # create that timed out may still commit late: give it the client's timeout first.
+            if self.uncertain.is_set():
+                time.sleep(min(self.client.timeout, 10.0))
             try:
                 result.deduplicated = remove_concurrent_copies(self.client, created)
             except ApiError as exc:
@@ -153,6 +157,7 @@ class Applier:
             except ApiError as exc:
                 if not _unknown_outcome(exc) or attempt == CREATE_ATTEMPTS:
                     raise
+                self.uncertain.set()
                 failed_at = time.monotonic()
             if self.reconciler.find(change, failed_at) is not None:
                 with result.lock:
