@@ -1,10 +1,14 @@
 """Rate limiting per key tier (unit, with a fake clock, and under concurrent HTTP load),
-persistence across restarts, and deterministic ids."""
+persistence across restarts (batched writes, flush on stop), and deterministic ids."""
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
+import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -109,3 +113,54 @@ def test_ids_are_deterministic_per_seed(api_key: str) -> None:
             table = emu.state.add_table("wh", "db", "raw", "orders")
             seen.append((table["id"], _rule(emu, api_key)["uuid"]))
     assert seen[0] == seen[1] and seen[0][0] != seen[2][0] and seen[0][1] != seen[2][1]
+
+
+def _saved_rules(state_file: Path) -> dict[str, Any]:
+    """The validity rules as another reader of the SQLite file sees them right now."""
+    con = sqlite3.connect(str(state_file))
+    try:
+        row = con.execute("SELECT body FROM blobs WHERE name = 'validity'").fetchone()
+    finally:
+        con.close()
+    return dict(json.loads(row[0])) if row else {}
+
+
+def test_state_writes_are_batched_and_flushed_on_stop(tmp_path: Path, api_key: str) -> None:
+    state_file = tmp_path / "state.sqlite"
+    emu = EmulatorServer(EmulatorConfig(state_file=state_file, state_flush_seconds=0.1)).start()
+    assert emu.state.store is not None
+    writes: list[int] = []
+    real_write = emu.state.store.write
+
+    def counting_write(rows: list[tuple[str, str]]) -> None:
+        writes.append(len(rows))
+        real_write(rows)
+
+    emu.state.store.write = counting_write  # type: ignore[method-assign]
+    try:
+        emu.state.add_table("wh", "db", "raw", "orders")
+        uuids = [str(_rule(emu, api_key)["uuid"]) for _ in range(30)]
+        deadline = time.monotonic() + 5
+        while len(_saved_rules(state_file)) < 30:  # saved without a stop, shortly after
+            assert time.monotonic() < deadline, "changes were not written"
+            time.sleep(0.02)
+        assert 1 <= len(writes) < 30  # 31 changes, far fewer whole-state writes
+    finally:
+        emu.stop()
+    assert sorted(_saved_rules(state_file)) == sorted(uuids)
+
+    slow = EmulatorServer(EmulatorConfig(state_file=state_file, state_flush_seconds=60)).start()
+    try:
+        last = _rule(slow, api_key)["uuid"]
+        assert last not in _saved_rules(state_file)  # pending: the next write is a minute away
+    finally:
+        slow.stop()
+    assert last in _saved_rules(state_file)  # stop wrote it
+
+
+def test_write_through_when_flush_interval_is_zero(tmp_path: Path, api_key: str) -> None:
+    state_file = tmp_path / "state.sqlite"
+    with EmulatorServer(EmulatorConfig(state_file=state_file, state_flush_seconds=0)) as emu:
+        emu.state.add_table("wh", "db", "raw", "orders")
+        uuid = _rule(emu, api_key)["uuid"]
+        assert uuid in _saved_rules(state_file)
