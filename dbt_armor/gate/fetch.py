@@ -118,9 +118,12 @@ class _Plan:
     gets: list[FetchTarget] | None = None
     offsets: list[int] | None = None
     found: dict[str, SourceFact] | None = None
+    by_name: dict[str, FetchTarget] | None = None
 
     def absorb(self, page: Any) -> None:
-        by_name = {t.qualified_name.lower(): t for t in self.targets}
+        if self.by_name is None:  # built once per data source, not once per page
+            self.by_name = {t.qualified_name.lower(): t for t in self.targets}
+        by_name = self.by_name
         found = self.found if self.found is not None else {}
         for item in page.items:
             target = by_name.get(str(item.qualified_name).lower())

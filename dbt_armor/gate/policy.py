@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import Any
 
 from dbt_armor.errors import ConfigError
@@ -53,11 +54,7 @@ class Policy:
         return value
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
-            out[f.name] = value.value if isinstance(value, Level) else value
-        return out
+        return dict(_policy_json(self))
 
 
 @dataclass(frozen=True)
@@ -71,6 +68,16 @@ class RunOptions:
 
 
 DEFAULT_POLICY = Policy()
+
+
+@lru_cache(maxsize=256)
+def _policy_json(policy: Policy) -> dict[str, Any]:
+    """JSON form of a policy; cached because thousands of sources share a few policies."""
+    out: dict[str, Any] = {}
+    for f in fields(policy):
+        value = getattr(policy, f.name)
+        out[f.name] = value.value if isinstance(value, Level) else value
+    return out
 
 
 def parse_policy(raw: Mapping[str, Any] | None, where: str) -> dict[str, Any]:
