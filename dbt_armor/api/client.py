@@ -23,12 +23,23 @@ from dbt_armor.api.resources.referential import ReferentialResource
 from dbt_armor.api.resources.validity import ValidityResource
 from dbt_armor.api.retry import RetryPolicy
 from dbt_armor.api.transport import Stats, Transport
+from dbt_armor.errors import ConfigError
 
 if TYPE_CHECKING:
     from dbt_armor.config import Secret, Settings
 
 log = logging.getLogger("dbt_armor.api")
 DEFAULT_BASE_URL = "https://api.anomalyarmor.ai/api/v1"
+
+
+def _check_key_characters(key: str) -> None:
+    """Refuse a key no HTTP header can carry (line break, space, control or non-ASCII
+    character) before any request: the HTTP stack would quote the whole header in its error."""
+    if not all(0x21 <= ord(ch) <= 0x7E for ch in key):
+        raise ConfigError(
+            "the API key contains a space, line break or non-ASCII character",
+            hint="copy the key again as one line (e.g. export ARMOR_API_KEY=aa_live_…)",
+        )
 
 
 class ArmorClient:
@@ -60,6 +71,8 @@ class ArmorClient:
         from dbt_armor.config import Secret
 
         self._key = api_key if isinstance(api_key, Secret) or api_key is None else Secret(api_key)
+        if self._key is not None:
+            _check_key_characters(self._key.reveal())
         self.base_url = normalise_base_url(base_url, allow_http=allow_http)
         if not verify:
             log.warning("TLS certificate verification is OFF for %s", self.base_url)

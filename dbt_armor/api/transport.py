@@ -282,6 +282,9 @@ class Transport:
     def _transport_error(self, method: str, path: str, exc: httpx.TransportError) -> ApiError:
         cls = PlatformTimeout if isinstance(exc, httpx.TimeoutException) else TransportError
         reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+        key = self._key()
+        if key:  # an HTTP-layer error may quote the Authorization header
+            reason = reason.replace(key, "<api key>")
         return cls(
             f"{method} {path} got no answer from {self.base_url} ({reason})",
             hint="check the network and ARMOR_API_URL; the platform may be down",
