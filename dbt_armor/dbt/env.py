@@ -69,10 +69,18 @@ def secret_values(base: Mapping[str, str], extra_secrets: Iterable[str] = ()) ->
     return found | {s for s in extra_secrets if s}
 
 
+def _holds(value: str, secret: str) -> bool:
+    """True when ``value`` is ``secret`` or, for a key-length secret, contains it (e.g. a
+    "Bearer <key>" header variable). Short values only match exactly, so a test key like "x"
+    cannot strip PATH."""
+    return value == secret or (len(secret) >= 16 and secret in value)
+
+
 def child_env(
     base: Mapping[str, str], extra: Mapping[str, str], extra_secrets: Iterable[str] = ()
 ) -> dict[str, str]:
-    """A copy of ``base`` without secrets or stale results chunks, plus ``extra``."""
+    """A copy of ``base`` without secrets (any variable containing one) or stale results
+    chunks, plus ``extra``."""
     secrets = secret_values(base, extra_secrets)
     for name, value in extra.items():
         if name in SECRET_VARS or any(s and s in value for s in secrets):
@@ -83,7 +91,9 @@ def child_env(
     env = {
         name: value
         for name, value in base.items()
-        if name not in SECRET_VARS and value not in secrets and not _is_results_var(name)
+        if name not in SECRET_VARS
+        and not any(_holds(value, s) for s in secrets)
+        and not _is_results_var(name)
     }
     env.update(extra)
     return env
