@@ -2,7 +2,9 @@
 several httpx client threads on loopback, bounded in request count and time.
 
 Baseline (same run): the same load against an emulator holding 100 assets, so the ratio shows
-how lookup cost grows with the catalogue. Run: `python -m bench.emulator_load [--quick]`.
+how lookup cost grows with the catalogue. Also the cost per state change with `--state`
+(batched writes against write-through, and how it grows with the state's size).
+Run: `python -m bench.emulator_load [--quick]`.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import httpx
 
-from dbt_armor.emulator import EmulatorConfig, EmulatorServer
+from dbt_armor.emulator import EmulatorConfig, EmulatorServer, evaluate
+from dbt_armor.emulator.app import App
 from dbt_armor.emulator.config import DEFAULT_READONLY_KEY
 
 THREADS = 4
@@ -81,6 +86,56 @@ def _load(server: EmulatorServer, ids: list[str], total: int) -> dict[str, float
     }
 
 
+def _state_changes(n_changes: int, flush_seconds: float) -> float:
+    """Seconds per stored check result (one state change each) with a --state file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = EmulatorConfig(state_file=Path(tmp) / "s.sqlite", state_flush_seconds=flush_seconds)
+        app = App(cfg)
+        for i in range(20):
+            app.state.add_table("bench", "db", "raw", f"t{i}")
+        rules = []
+        with app.state.mutate() as st:
+            for i in range(20):
+                rule: dict[str, Any] = {"uuid": f"r{i}", "id": i, "table_path": f"raw.t{i}"}
+                st.validity[rule["uuid"]] = rule
+                rules.append(rule)
+        started = time.perf_counter()
+        for i in range(n_changes):
+            evaluate.run_validity(app, rules[i % 20], 10)
+        app.state.close()  # includes the final write
+        return (time.perf_counter() - started) / n_changes
+
+
+def _state_rows(quick: bool) -> list[dict[str, Any]]:
+    small, big = (50, 400) if quick else (100, 800)
+    per = {(n, f): _state_changes(n, f) for n in (small, big) for f in (0.0, 0.2)}
+    return [
+        {
+            "case": f"--state, {big:,} results: per change, batched (0.2 s) vs write-through",
+            "value": 1e6 * per[(big, 0.2)],
+            "unit": "µs",
+            "baseline": 1e6 * per[(big, 0.0)],
+            "ratio": per[(big, 0.2)] / per[(big, 0.0)],
+        },
+        {
+            "case": f"--state batched: per-change cost, {big:,} vs {small:,} results",
+            "value": 1e6 * per[(big, 0.2)],
+            "unit": "µs",
+            "baseline": 1e6 * per[(small, 0.2)],
+            "ratio": per[(big, 0.2)] / per[(small, 0.2)],
+            "note": "about 1 = linear total cost",
+        },
+        {
+            "case": f"--state write-through: per-change cost, {big:,} vs {small:,} results",
+            "value": 1e6 * per[(big, 0.0)],
+            "unit": "µs",
+            "baseline": 1e6 * per[(small, 0.0)],
+            "ratio": per[(big, 0.0)] / per[(small, 0.0)],
+            "note": "grows with size = quadratic total cost",
+        },
+    ]
+
+
 def run(quick: bool = False) -> list[dict[str, Any]]:
     total = 800 if quick else 4000
     figures = {}
@@ -125,6 +180,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
             "ratio": (setups[10_000] / 10_000) / (setups[100] / 100),
         },
     ]
+    rows.extend(_state_rows(quick))
     for row in rows:
         row["benchmark"] = "emulator_load"
     return rows
