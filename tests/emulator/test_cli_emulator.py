@@ -45,6 +45,8 @@ def test_serves_seeded_manifest_and_stops_on_sigterm(tmp_path: Path) -> None:
         f"{KEY}:read-only:growth",
         "--dialect",
         "sdk",
+        "--check-interval",
+        "0.2",
     )
     try:
         assert url.startswith("http://127.0.0.1:")
@@ -63,6 +65,7 @@ def test_serves_seeded_manifest_and_stops_on_sigterm(tmp_path: Path) -> None:
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert KEY in out and "scope=read-only tier=growth" in out and "emulator stopped" in out
+    assert "scheduled checks: every 0.2 s" in out and "Traceback" not in err
     assert not (tmp_path / "url.txt").exists()
 
 
@@ -80,3 +83,14 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
         )
         assert res.returncode == 2, res.stderr
         assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_check_interval_must_be_positive() -> None:
+    res = subprocess.run(
+        [sys.executable, "-m", "dbt_armor", "emulator", "--check-interval", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+    assert "Invalid value for '--check-interval'" in res.stderr
