@@ -8,8 +8,8 @@ from datetime import datetime, timedelta, timezone
 
 import httpx
 import pytest
-from anomalyarmor import Client
-from anomalyarmor.exceptions import NotFoundError, StalenessError
+from anomalyarmor import Client  # type: ignore[import-untyped]
+from anomalyarmor.exceptions import NotFoundError, StalenessError  # type: ignore[import-untyped]
 
 from dbt_armor.emulator import EmulatorServer
 
@@ -23,8 +23,10 @@ def sdk_emulator(emulator: EmulatorServer) -> Iterator[EmulatorServer]:
     st.add_table("wh", "db", "raw", "orders")
     st.add_table("wh", "db", "raw", "customers")
     old = datetime.now(timezone.utc) - timedelta(hours=40)
-    st.overrides[st.resolve(QN)[1]["id"]] = {
-        "last_updated": old.isoformat(),  # type: ignore[index]
+    found = st.resolve(QN)
+    assert found is not None
+    st.overrides[found[1]["id"]] = {
+        "last_updated": old.isoformat(),
         "threshold_hours": 1.5,
     }
     yield emulator

@@ -85,12 +85,13 @@ def test_freshness_unknown_for_empty_missing_and_odd_names(emu: EmulatorServer) 
 def _check(emu: EmulatorServer, rule: dict[str, Any], sample_limit: int = 10) -> dict[str, Any]:
     body = {"table_path": "raw.orders", "treat_null_as_valid": True, **rule}
     created = api(emu, "POST", "/sdk/validity/wh", json=body)
-    return api(
+    result: dict[str, Any] = api(
         emu,
         "POST",
-        f"/sdk/validity/wh/{created['uuid']}/check",  # type: ignore[no-any-return]
+        f"/sdk/validity/wh/{created['uuid']}/check",
         json={"sample_limit": sample_limit},
     )
+    return result
 
 
 @pytest.mark.parametrize(
