@@ -148,6 +148,7 @@ def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect, want_hash:
         payload = create_payload(spec, dialect, desired)
         diffs: tuple[FieldDiff, ...] = (
             FieldDiff("definition", found.fields.get("definition"), _definition(spec)),
+            FieldDiff("rule", found.fields.get("rule"), rule_text(spec)),
         )
         return _base(
             spec,

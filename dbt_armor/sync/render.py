@@ -82,6 +82,9 @@ def detail(change: Change) -> str:
 
 def _before(change: Change) -> str:
     for diff in change.diffs:
+        if diff.field == "rule" and diff.before:
+            return str(diff.before)
+    for diff in change.diffs:
         if diff.before is not None:
             return str(diff.before) if diff.field == "definition" else f"{diff.field} set"
     return "another definition"

@@ -85,6 +85,20 @@ def test_unchanged_hidden_and_update_delete_shown(translation: Translation) -> N
     assert order == sorted(order, key="+~±-".index)
 
 
+def test_replace_shows_the_old_rule(translation: Translation) -> None:
+    spec = next(
+        s for s in translation.specs if s.config.get("allowed_values") == ["gold", "silver"]
+    )
+    body = create_payload(spec, "backend")
+    remote = (item_from_rule(ValidityRule.model_validate({**body, "uuid": "r1"}), "wh"),)
+    edited = replace(spec, config={"allowed_values": ["gold", "silver", "bronze"]})
+    specs = tuple(edited if s is spec else s for s in translation.specs)
+    state = RemoteState(items=remote, data_sources=("warehouse",))
+    plan = build_plan(replace(translation, specs=specs), state, dialect="upper", now=NOW)
+    row = next(line for line in render(plan, 120) if line.startswith("± "))
+    assert "ENUM [gold, silver, bronze]  (was: ENUM [gold, silver])" in row
+
+
 def test_verbose_adds_unchanged_rows_and_full_keys(translation: Translation) -> None:
     plan = mixed_plan(translation)
     text = "\n".join(render(plan, 80, verbose=True))
