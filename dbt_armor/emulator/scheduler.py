@@ -41,12 +41,11 @@ def resolve_scope(
     if not table:
         return ds_id, None
     hit = app.state.resolve(table)
+    rec: Record | None = None
     if hit is not None and hit[0] == "table":
         rec = hit[1]
     elif ds_id is not None:
-        rec = app.state.match_table(ds_id, table)  # type: ignore[assignment]
-    else:
-        rec = None
+        rec = app.state.match_table(ds_id, table)
     if rec is None or (ds_id is not None and rec["data_source_id"] != ds_id):
         raise asset_not_found(table)
     return rec["data_source_id"], rec
