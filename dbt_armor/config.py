@@ -203,6 +203,7 @@ def resolve_settings(
         ("ARMOR_API_URL", "api_url"),
         ("ARMOR_TIMEOUT", "timeout"),
         ("ARMOR_TIER", "tier"),
+        ("ARMOR_VERIFY_TLS", "verify_tls"),
     ):
         if env.get(var, "").strip():
             env_layer[name] = env[var].strip()
@@ -227,6 +228,7 @@ def _env_label(key: str) -> str:
         "timeout": "env ARMOR_TIMEOUT",
         "tier": "env ARMOR_TIER",
         "api_key": "env ARMOR_API_KEY",
+        "verify_tls": "env ARMOR_VERIFY_TLS",
     }[key]
 
 
@@ -313,6 +315,12 @@ def finish(
         full_provenance["rate_limit_per_min"] = full_provenance["burst"] = src("tier")
     if key_env_empty:
         full_provenance["api_key"] = "env ARMOR_API_KEY (empty: no key)"
+    verify_tls = _as_bool("verify_tls", merged.get("verify_tls", True), src("verify_tls"))
+    if not verify_tls:
+        warnings.append(
+            f"TLS verification is disabled (verify_tls from {src('verify_tls')}): anyone between "
+            "you and the platform can read the API key; remove it unless this is a test server"
+        )
     return Settings(
         api_key=key,
         api_url=url,
@@ -323,7 +331,7 @@ def finish(
         rate_limit_per_min=rate,
         burst=burst,
         allow_http=allow_http,
-        verify_tls=_as_bool("verify_tls", merged.get("verify_tls", True), src("verify_tls")),
+        verify_tls=verify_tls,
         data_sources={str(k): str(v) for k, v in data_sources.items()},
         dialect=_choice(
             "sync.dialect", merged.get("dialect", "upper"), src("dialect"), ("upper", "backend")
