@@ -470,10 +470,10 @@ def test_rule_and_check_lists_are_read_beside_the_freshness_probe(
     emulator: EmulatorServer, client: ArmorClient, tmp_path: Path
 ) -> None:
     _all_fresh(emulator)
-    fault(emulator, match="GET /api/v1/sdk/*", latency_ms=400, count=None, expires_in_s=10)
+    fault(emulator, match="GET /api/v1/sdk/*", latency_ms=1000, count=None, expires_in_s=10)
     emulator.app.clear_request_log()
     assert gate(prepare(tmp_path, manifest_doc(TABLES)), client).label == "pass"
     started = {e["path"].split("/")[4]: e["ts"] for e in emulator.app.request_log()}
     assert set(started) == {"freshness", "validity", "referential"}
-    # each answer takes 400 ms: all three began before the first could have been answered
-    assert max(started.values()) - min(started.values()) < 0.3
+    # each answer takes 1 s: all three began before the first could have been answered
+    assert max(started.values()) - min(started.values()) < 0.8
