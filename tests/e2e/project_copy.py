@@ -72,8 +72,12 @@ class DbtProject:
         return done
 
     def clone(self, dest: Path) -> DbtProject:
-        """A full copy (target/, packages, warehouse) for a test that changes things."""
-        shutil.copytree(self.path, dest, ignore=shutil.ignore_patterns("logs"))
+        """A full copy (target/, packages, warehouse) for a test that changes things.
+
+        dbt_packages/dbt_armor is a symlink to the repository: copy it as a link, never follow
+        it (following it copies the repository, whose integration_project links back again).
+        """
+        shutil.copytree(self.path, dest, symlinks=True, ignore=shutil.ignore_patterns("logs"))
         return _configure(dest)
 
 
