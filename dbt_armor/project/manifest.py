@@ -172,8 +172,18 @@ def decode_manifest(data: bytes, source: str = "<manifest>") -> Manifest:
 
 
 def _explain_shape_error(data: bytes, source: str, exc: msgspec.ValidationError) -> None:
-    """Raise the most useful ManifestError for a file that parsed as JSON but not as a manifest."""
-    doc = _PROBE.decode(data)
+    """Raise the most useful ManifestError for a file that failed the manifest's types.
+
+    The typed decoder can stop at a wrong type before reaching malformed JSON further on, so
+    the untyped probe may still fail: that is unreadable content, not a shape problem.
+    """
+    try:
+        doc = _PROBE.decode(data)
+    except msgspec.DecodeError:
+        raise ManifestError(
+            f"{source}: expected JSON, found unreadable content ({exc})",
+            hint="regenerate it with `dbt parse`",
+        ) from None
     schema = ""
     if isinstance(doc, dict):
         schema = str(_as_dict(doc.get("metadata")).get("dbt_schema_version") or "")
