@@ -4,11 +4,13 @@ DuckDB warehouse, let the emulator check the rules, and see the gate block on va
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
 import httpx
+import project_copy
 import pytest
 from project_copy import DbtProject
 
@@ -26,7 +28,11 @@ pytestmark = pytest.mark.e2e
 def broken(dbt_project: DbtProject, tmp_path: Path) -> Iterator[tuple[DbtProject, EmulatorServer]]:
     """A clone of the built project with one order missing its customer_id, and an emulator
     reading that warehouse."""
-    project = dbt_project.clone(tmp_path / "shop")
+    # copytree keeps dbt_packages' symlink to the repository a symlink (following it copies the
+    # repository, and its own integration_project, over and over until the disk is full)
+    dest = tmp_path / "shop"
+    shutil.copytree(dbt_project.path, dest, symlinks=True, ignore=shutil.ignore_patterns("logs"))
+    project = project_copy._configure(dest)  # the same setup clone() does
     with duckdb.connect(str(project.db_path)) as con:
         con.execute(
             "UPDATE raw.orders SET customer_id = NULL WHERE id = (SELECT min(id) FROM raw.orders)"
@@ -66,13 +72,13 @@ def test_synced_rules_catch_a_bad_row_and_the_gate_blocks(
         assert client.validity.check("warehouse", rules[ok_key].uuid).status == "pass"
         assert client.validity.get("warehouse", rules[key].uuid).latest_status == "fail"
         # The gate blocks stg_orders on the failing critical rule, freshness aside.
-        result = gate(
+        outcome = gate(
             project.path, select="stg_orders", target="dev", client=client,
             profiles_dir=project.profiles_dir,
             policy={"stale": "off", "unknown": "off", "not_monitored": "off", "disabled": "off"},
         )  # fmt: skip
-        assert result.label == "block" and result.exit_code == 3
-        blocked = result.decision.blocked
+        assert outcome.label == "block" and outcome.exit_code == 3
+        blocked = outcome.decision.blocked
         assert [s.info.unique_id for s in blocked] == ["source.armor_shop.shop.orders"]
         assert {r.key for r in blocked[0].reasons} == {"validity_critical"}
     # A second sync changes nothing.
