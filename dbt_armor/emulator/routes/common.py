@@ -5,6 +5,7 @@ No route is registered here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dbt_armor.emulator import dialect
@@ -53,11 +54,19 @@ def default_table_path(table: Record) -> str:
 
 
 def paged(
-    app: App, req: Request, items: list[dict[str, Any]], list_key: str, default: int = DEFAULT_LIMIT
+    app: App,
+    req: Request,
+    items: list[dict[str, Any]],
+    list_key: str,
+    default: int = DEFAULT_LIMIT,
+    render: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Response:
+    """One page of ``items``; ``render`` (if given) runs only on the items of that page."""
     limit = req.qint("limit", default, MAX_LIMIT if default <= MAX_LIMIT else default)
     offset = req.qint("offset", 0)
     window = items[offset : offset + limit]
+    if render is not None:
+        window = [render(item) for item in window]
     return Response(200, dialect.page(window, len(items), limit, offset, app.dialect, list_key))
 
 

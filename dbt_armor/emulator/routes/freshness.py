@@ -68,9 +68,15 @@ def list_status(app: App, req: Request, _: dict[str, str]) -> Response:
             tables = [found[1]]
         else:
             tables = [t for t in tables if t["data_source_id"] == found[1]["id"]]
-    items = [evaluate.freshness(app, t) for t in tables]
-    if status:
-        items = [f for f in items if f["status"] == status]
+    if not status:  # evaluate only the requested page: probes cost a warehouse query each
+        return paged(
+            app,
+            req,
+            tables,
+            "data",
+            render=lambda t: dialect.freshness_status(evaluate.freshness(app, t), app.dialect),
+        )
+    items = [f for f in (evaluate.freshness(app, t) for t in tables) if f["status"] == status]
     return paged(app, req, [dialect.freshness_status(f, app.dialect) for f in items], "data")
 
 
