@@ -106,7 +106,13 @@ class ArmorClient:
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> ArmorClient:
-        """Build a client from resolved Settings; keyword overrides win."""
+        """Build a client from resolved Settings; keyword overrides win.
+
+        The settings' warnings (a key in a committed or world-readable file, TLS off) are
+        logged here, once per client, so every command that talks to the platform shows them.
+        """
+        for warning in settings.warnings:
+            log.warning("%s", warning)
         kwargs: dict[str, Any] = {
             "api_key": settings.api_key,
             "base_url": settings.api_url,

@@ -7,6 +7,8 @@ Each subcommand lives in ``dbt_armor/cli/<module>.py`` and exposes a click comma
 from __future__ import annotations
 
 import importlib
+import logging
+import os
 import sys
 from typing import Any
 
@@ -65,8 +67,23 @@ def cli() -> None:
     """
 
 
+def _configure_logging() -> None:
+    """Warnings from dbt_armor loggers go to stderr as one line each (ARMOR_LOG_LEVEL=DEBUG for
+    request logs). Records never carry the API key: the transport does not log headers."""
+    logger = logging.getLogger("dbt_armor")
+    if any(getattr(h, "_dbt_armor", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("dbt-armor: %(levelname)s: %(message)s"))
+    handler._dbt_armor = True  # type: ignore[attr-defined]
+    logger.addHandler(handler)
+    numeric = logging.getLevelName(os.environ.get("ARMOR_LOG_LEVEL", "WARNING").upper())
+    logger.setLevel(numeric if isinstance(numeric, int) else logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point: run the CLI and turn ArmorErrors into exit codes."""
+    _configure_logging()
     try:
         code = cli.main(args=argv, prog_name="dbt-armor", standalone_mode=False)
     except ArmorError as exc:
