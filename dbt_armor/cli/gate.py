@@ -21,6 +21,14 @@ from dbt_armor.cli.wrap import PASS_THROUGH, gate_options, run_gate
     default=None,
     help="Write `export DBT_ARMOR_RESULTS=...` lines for a later `dbt run`.",
 )
+@click.option(
+    "--command",
+    "gate_command",
+    type=click.Choice(["build", "run", "seed", "snapshot"]),
+    default="build",
+    help="The dbt command that will run next; decides which resource types are gated "
+    "(build: models, seeds, snapshots; run: models only). A dbt --resource-type narrows it.",
+)
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:

@@ -117,6 +117,7 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
         profiles_dir=Path(profiles) if profiles else None,
         executable=opts["dbt_executable"],
         mode=opts["dbt_mode"],
+        command=command or opts.get("gate_command") or "build",
     )
     policy = list(opts["policy"])
     if opts["max_age"] is not None:

@@ -65,21 +65,27 @@ def prepare(
     profiles_dir: Path | None = None,
     executable: str | None = None,
     mode: str = "auto",
+    command: str = "build",
 ) -> Prepared:
-    """Parse the project once and let dbt's own selector engine resolve the selection."""
+    """Parse the project once and let dbt's own selector engine resolve the selection.
+
+    ``command`` is the dbt command that will run (run|build|seed|snapshot): it decides which
+    resource types are selected (``run`` selects models only, so the sources feeding seeds or
+    snapshots are not gated). ``dbt-armor gate`` uses ``build`` unless told otherwise.
+    """
     from dbt_armor.dbt import make_invoker
     from dbt_armor.project.manifest import load_manifest
 
     timings: dict[str, float] = {}
     started = time.perf_counter()
     invoker = make_invoker(project_dir, profiles_dir, executable=executable, mode=mode)
-    manifest_path = Path(invoker.parse(list(dbt_args)))
+    manifest_path = Path(invoker.parse(list(dbt_args), command=command))
     manifest = getattr(invoker, "manifest", None)
     if manifest is None or not hasattr(manifest, "sources"):
         manifest = load_manifest(manifest_path)
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
-    selection = invoker.select(list(dbt_args))
+    selection = invoker.select(list(dbt_args), command=command)
     timings["select"] = time.perf_counter() - started
     selected = frozenset(str(u) for u in getattr(selection, "unique_ids", []) or [])
     return Prepared(
@@ -167,11 +173,14 @@ def gate(
     client: Any = None,
     dbt_mode: str = "auto",
     dbt_executable: str | None = None,
+    command: str = "build",
     raise_on_block: bool = False,
     now: Callable[[], datetime] = utcnow,
 ) -> GateResult:
     """Check the upstream sources of a dbt selection; for Airflow/Dagster/Prefect tasks.
 
+    ``command`` is the dbt command the caller will run next (``run`` gates only the sources
+    feeding models; ``build`` also those feeding seeds and snapshots).
     Returns a GateResult (``.exit_code``, ``.label``, ``.decision``); with
     ``raise_on_block=True`` raises GateBlocked (``.result`` holds the GateResult) when the gate
     blocks or the platform is unavailable under ``on_api_error: fail``.
@@ -197,6 +206,7 @@ def gate(
         profiles_dir=Path(profiles_dir) if profiles_dir else None,
         executable=dbt_executable,
         mode=dbt_mode,
+        command=command,
     )
     own = client is None
     if own:

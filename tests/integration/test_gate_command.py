@@ -1,0 +1,134 @@
+"""Which sources the wrapper gates depends on the wrapped dbt command: ``run`` selects models
+only, so a source that feeds just a snapshot is not gated; ``build`` and ``gate`` (build
+semantics unless ``--command``/``--resource-type`` say otherwise) gate it too.
+
+dbt itself is replaced by an invoker that applies the resource types the wrapper asks for to a
+hand-made manifest, so the real split_args -> select path and the real CLI are exercised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+import dbt_armor.dbt as dbt_pkg
+from dbt_armor.cli.main import cli
+from dbt_armor.dbt.args import DbtArgs
+from dbt_armor.dbt.invoker import DbtInvoker
+from dbt_armor.dbt.selection import Selection
+from dbt_armor.emulator import EmulatorServer
+from dbt_armor.gate.api import prepare
+
+ORDERS = "source.shop.raw.orders"
+CUSTOMERS = "source.shop.raw.customers"
+SCHEMA_URL = "https://schemas.getdbt.com/dbt/manifest/v12.json"
+
+
+def _manifest() -> dict[str, Any]:
+    """raw.orders feeds a model; raw.customers feeds only a snapshot."""
+    sources = {
+        sid: {
+            "unique_id": sid, "resource_type": "source", "source_name": "raw", "name": name,
+            "identifier": name, "package_name": "shop", "database": "demo", "schema": "raw",
+            "fqn": ["shop", "raw", name], "original_file_path": "models/sources.yml",
+        }
+        for sid, name in ((ORDERS, "orders"), (CUSTOMERS, "customers"))
+    }  # fmt: skip
+    nodes = {
+        "model.shop.stg_orders": {
+            "unique_id": "model.shop.stg_orders", "resource_type": "model", "name": "stg_orders",
+            "package_name": "shop", "database": "demo", "schema": "staging",
+            "fqn": ["shop", "stg_orders"], "depends_on": {"nodes": [ORDERS]},
+        },
+        "snapshot.shop.customers_snapshot": {
+            "unique_id": "snapshot.shop.customers_snapshot", "resource_type": "snapshot",
+            "name": "customers_snapshot", "package_name": "shop", "database": "demo",
+            "schema": "snapshots", "fqn": ["shop", "customers_snapshot"],
+            "depends_on": {"nodes": [CUSTOMERS]},
+        },
+    }  # fmt: skip
+    meta = {"dbt_schema_version": SCHEMA_URL, "adapter_type": "duckdb", "project_name": "shop"}
+    return {"metadata": meta, "sources": sources, "nodes": nodes, "exposures": {}}
+
+
+class RecordingInvoker(DbtInvoker):
+    """Writes the manifest on parse; selects the nodes of the requested resource types."""
+
+    mode = "fake"
+    calls: list[tuple[str, tuple[str, ...]]] = []
+
+    def _parse(self, args: DbtArgs) -> None:
+        target = self.target_dir(args)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "manifest.json").write_text(json.dumps(_manifest()))
+
+    def _select(self, args: DbtArgs) -> Selection:
+        RecordingInvoker.calls.append(("select", args.resource_types))
+        kinds = {uid: n["resource_type"] for uid, n in _manifest()["nodes"].items()}
+        chosen = frozenset(u for u, k in kinds.items() if k in args.resource_types)
+        return Selection(chosen, {u: u.split(".")[-1] for u in chosen}, kinds)
+
+    def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
+        RecordingInvoker.calls.append((command, tuple(argv)))
+        return 0
+
+
+@pytest.fixture()
+def fake_dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    def make(project_dir: Any, profiles_dir: Any = None, **_: Any) -> DbtInvoker:
+        return RecordingInvoker(Path(project_dir), None)
+
+    monkeypatch.setattr(dbt_pkg, "make_invoker", make)
+    RecordingInvoker.calls = []
+    (tmp_path / "dbt_project.yml").write_text("name: shop\n")
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("run", {ORDERS}), ("build", {ORDERS, CUSTOMERS}), ("snapshot", {CUSTOMERS})],
+)
+def test_prepare_selects_what_the_command_runs(
+    fake_dbt: Path, command: str, expected: set[str]
+) -> None:
+    from dbt_armor.project.graph import upstream_sources
+
+    prepared = prepare(fake_dbt, [], command=command)
+    assert set(upstream_sources(prepared.manifest, prepared.selected)) == expected
+
+
+def _gated(
+    fake_dbt: Path, emulator: EmulatorServer, api_key: str, *argv: str
+) -> tuple[int, set[str]]:
+    env = {"ARMOR_API_KEY": api_key, "ARMOR_API_URL": emulator.url + "/api/v1"}
+    args = [*argv, "--project-dir", str(fake_dbt)]
+    done = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    data = json.loads((fake_dbt / "target" / "armor_gate.json").read_text())
+    return done.exit_code, {s["unique_id"] for s in data["sources"]}
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["run"], {ORDERS}),
+        (["build"], {ORDERS, CUSTOMERS}),
+        (["gate"], {ORDERS, CUSTOMERS}),
+        (["gate", "--command", "run"], {ORDERS}),
+        (["gate", "--resource-type", "snapshot"], {CUSTOMERS}),
+    ],
+)
+def test_cli_gates_the_sources_of_the_wrapped_command(
+    fake_dbt: Path, emulator: EmulatorServer, api_key: str, argv: list[str], expected: set[str]
+) -> None:
+    code, gated = _gated(fake_dbt, emulator, api_key, *argv)
+    assert gated == expected
+    assert code == 0  # not monitored is a warning by default
+    if argv[0] != "gate":
+        assert RecordingInvoker.calls[-1][0] == argv[0]  # dbt ran the wrapped command
+    else:
+        assert all(c[0] == "select" for c in RecordingInvoker.calls)
