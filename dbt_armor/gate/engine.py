@@ -19,6 +19,7 @@ from dbt_armor.gate.decide import Decision, decide, skip_set
 from dbt_armor.gate.facts import Outcome, SourceFact, SourceInfo
 from dbt_armor.gate.fetch import FetchTarget, fetch_facts
 from dbt_armor.gate.policy import Policy, RunOptions, parse_policy, resolve_policy
+from dbt_armor.gate.refresh import refresh_platform
 from dbt_armor.gate.results import artifact, results_json, results_payload
 
 HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
@@ -138,9 +139,18 @@ def evaluate(
     facts: dict[str, SourceFact] | None = None
     facts_from, api_error, note = "platform", None, None
     cpath = cache.cache_path(target_dir) if target_dir is not None else None
+    refresh_results: dict[str, Any] = {}
+    notes: list[str] = []
     try:
+        deadline = options.deadline
+        if refresh:
+            report = refresh_platform(
+                client, targets, workers=workers, budget=max(1.0, options.deadline / 2)
+            )
+            refresh_results, notes = report.results, list(report.warnings)
+            deadline = max(1.0, options.deadline - (time.perf_counter() - started))
         facts = fetch_facts(
-            client, targets, workers=workers, deadline=options.deadline, refresh=refresh
+            client, targets, workers=workers, deadline=deadline, results=refresh_results
         )
         if cpath is not None and facts:
             cache.store(cpath, facts.values(), now())
@@ -187,6 +197,7 @@ def evaluate(
         if options.mode == "skip" and blocked and skipped != set(selected):
             code = int(ExitCode.OK)
     timings["decide"] = time.perf_counter() - started
+    note = "; ".join([*notes, *([note] if note else [])]) or None
     skipped_sel = sorted(selectors.get(n, n) for n in skipped)
     payload = results_payload(
         decision, mode=options.mode, generated_at=at, blocked_nodes=skipped, decision_label=label

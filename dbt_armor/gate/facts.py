@@ -48,6 +48,8 @@ class RuleFailure:
     severity: str  # info | warning | error | critical
     column: str | None = None
     detail: str | None = None
+    invalid_count: int | None = None  # invalid rows (orphans for a referential check), if known
+    invalid_percent: float | None = None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Reads the gate's facts from the platform with as few requests as the data allows.
 
 Owns the request strategy (per-asset GETs or paged lists per data source, concurrency,
-the overall deadline, optional refresh). Must not decide anything: it only returns facts.
+the overall deadline); --refresh lives in gate/refresh.py. Must not decide anything: it only
+returns facts.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dbt_armor.errors import NotFoundError, PlatformTimeout
-from dbt_armor.gate.facts import RuleFailure, SourceFact
+from dbt_armor.gate.facts import SourceFact
+from dbt_armor.gate.quality import active_checks, active_rules, failures
 
 if TYPE_CHECKING:  # pragma: no cover
     from dbt_armor.api.client import ArmorClient
@@ -157,67 +159,8 @@ def _probe(client: ArmorClient, source: str, targets: list[FetchTarget]) -> _Pla
     return plan
 
 
-def _suffix_match(rule_path: str, table_path: str) -> bool:
-    rule = [p for p in rule_path.lower().split(".") if p]
-    table = table_path.lower().split(".")
-    return bool(rule) and len(rule) <= len(table) and table[-len(rule) :] == rule
-
-
-def _active_rules(client: ArmorClient, source: str) -> list[Any]:
-    try:
-        return [r for r in client.validity.iter(source) if r.is_active]
-    except NotFoundError:
-        return []
-
-
-def _active_checks(client: ArmorClient, source: str) -> list[Any]:
-    try:
-        return [c for c in client.referential.iter(source) if c.is_active]
-    except NotFoundError:
-        return []
-
-
-def _quality(
-    targets: list[FetchTarget], rules: list[Any], checks: list[Any]
-) -> dict[str, list[RuleFailure]]:
-    """Failing validity rules and referential checks per target (from one list each)."""
-    out: dict[str, list[RuleFailure]] = defaultdict(list)
-    for t in targets:
-        for r in rules:
-            if r.latest_status == "fail" and _suffix_match(r.table_path, t.table_path):
-                out[t.unique_id].append(
-                    RuleFailure(
-                        "validity",
-                        r.name or r.rule_type or r.uuid,
-                        (r.severity or "warning").lower(),
-                        r.column_name,
-                        r.rule_type,
-                    )
-                )
-        for c in checks:
-            if c.latest_status == "fail" and _suffix_match(c.child_table_path, t.table_path):
-                detail = f"{c.child_column_name} -> {c.parent_table_path}.{c.parent_column_name}"
-                out[t.unique_id].append(
-                    RuleFailure(
-                        "referential",
-                        c.name or c.id,
-                        (c.severity or "error").lower(),
-                        c.child_column_name,
-                        detail,
-                    )
-                )
-    return out
-
-
 def _tagged(plan: _Plan, call: Callable[[], Any]) -> tuple[_Plan, Any]:
     return plan, call()
-
-
-def _refresh(client: ArmorClient, target: FetchTarget, timeout: float) -> None:
-    try:
-        client.freshness.refresh(target.qualified_name, wait=True, timeout=timeout)
-    except NotFoundError:
-        return
 
 
 def fetch_facts(
@@ -226,11 +169,15 @@ def fetch_facts(
     *,
     workers: int = 8,
     deadline: float = 60.0,
-    refresh: bool = False,
     quality: bool = True,
     stats: FetchStats | None = None,
+    results: Mapping[str, Any] | None = None,
 ) -> dict[str, SourceFact]:
-    """Facts for every target (unique_id -> SourceFact) within ``deadline`` seconds."""
+    """Facts for every target (unique_id -> SourceFact) within ``deadline`` seconds.
+
+    ``results`` (rule uuid / check id -> check result, e.g. from --refresh) adds invalid counts
+    to the failures it covers.
+    """
     by_source: dict[str, list[FetchTarget]] = defaultdict(list)
     for t in targets:
         by_source[t.data_source].append(t)
@@ -238,16 +185,12 @@ def fetch_facts(
         return {}
     runner = _Runner(workers, deadline)
     try:
-        if refresh:
-            budget = max(1.0, deadline / 2)
-            flat = [t for ts in by_source.values() for t in ts]
-            runner.all([partial(_refresh, client, t, budget) for t in flat])
         # Rule and check lists do not depend on freshness: read them alongside it.
         sources = sorted(by_source)
         lists: list[Future[list[Any]]] = []
         if quality:
             lists = runner.start(
-                [partial(f, client, s) for s in sources for f in (_active_rules, _active_checks)]
+                [partial(f, client, s) for s in sources for f in (active_rules, active_checks)]
             )
         plans = runner.all([partial(_probe, client, s, ts) for s, ts in by_source.items()])
         calls: list[Callable[[], tuple[_Plan, Any]]] = []
@@ -276,7 +219,8 @@ def fetch_facts(
         if quality:
             got = runner.collect(lists)
             failing = [
-                _quality(by_source[s], got[2 * i], got[2 * i + 1]) for i, s in enumerate(sources)
+                failures(by_source[s], got[2 * i], got[2 * i + 1], results)
+                for i, s in enumerate(sources)
             ]
             for per_target in failing:
                 for uid, fails in per_target.items():
