@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from dbt_armor.gate.facts import Level, Outcome, Reason, SourceFact, SourceInfo
+from dbt_armor.gate.facts import Level, Outcome, Reason, RuleFailure, SourceFact, SourceInfo
 from dbt_armor.gate.policy import Policy
 
 SEVERITY_KEYS = {
@@ -110,19 +110,32 @@ def _freshness_reasons(
     return [Reason("stale", level, text, hint)]
 
 
+def _counts(failure: RuleFailure, noun: str) -> str:
+    if failure.invalid_count is None:
+        return ""
+    rows = "row" if failure.invalid_count == 1 else "rows"
+    pct = "" if failure.invalid_percent is None else f" ({failure.invalid_percent:.3g}%)"
+    return f": {failure.invalid_count} {noun} {rows}{pct}"
+
+
 def _rule_reasons(info: SourceInfo, fact: SourceFact, policy: Policy) -> list[Reason]:
     out: list[Reason] = []
     for failure in fact.failures:
         if failure.kind == "referential":
             key = "referential"
-            what = f"referential check {failure.name!r} fails"
+            link = f" ({failure.detail})" if failure.detail else ""
+            what = f"referential check {failure.name!r}{link} fails{_counts(failure, 'orphan')}"
+            hint = f"fix the orphan rows or rerun with --policy {key}=warn"
         else:
             key = SEVERITY_KEYS.get(failure.severity.lower(), "validity_warning")
-            what = f"validity rule {failure.name!r} ({failure.severity}) fails"
-        column = f" on column {failure.column}" if failure.column else ""
-        text = f"{info.qualified_name}: {what}{column}"
-        hint = f"fix the data or the rule on the platform, or rerun with --policy {key}=warn"
-        out.append(Reason(key, policy.level(key), text, hint))
+            parts = [p for p in (failure.detail, failure.column) if p]
+            about = " on ".join(parts) + ", " if parts else ""
+            what = (
+                f"validity rule {failure.name!r} ({about}{failure.severity}) fails"
+                f"{_counts(failure, 'invalid')}"
+            )
+            hint = f"fix the data or rerun with --policy {key}=warn"
+        out.append(Reason(key, policy.level(key), f"{info.qualified_name}: {what}", hint))
     return out
 
 

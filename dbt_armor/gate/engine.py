@@ -86,7 +86,13 @@ def source_infos(
         src = manifest.sources[uid]
         warn, err = _dbt_thresholds(src)
         infos[uid] = SourceInfo(
-            uid, names[uid], getattr(src, "original_file_path", None), warn, err, frozenset(feeds)
+            uid,
+            names[uid],
+            getattr(src, "original_file_path", None),
+            warn,
+            err,
+            frozenset(feeds),
+            f"{getattr(src, 'source_name', '?')}.{getattr(src, 'name', '?')}",
         )
     return infos
 

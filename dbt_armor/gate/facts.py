@@ -101,6 +101,15 @@ class SourceInfo:
     dbt_warn_hours: float | None = None
     dbt_error_hours: float | None = None
     feeds: frozenset[str] = field(default_factory=frozenset)
+    source_name: str | None = None  # dbt's name for it: ``<source>.<table>`` (shop.orders)
+
+    @property
+    def display(self) -> str:
+        """The name a dbt user knows: ``shop.orders`` (from the unique_id when not given)."""
+        if self.source_name:
+            return self.source_name
+        parts = self.unique_id.split(".", 2)
+        return parts[2] if len(parts) == 3 and parts[0] == "source" else self.qualified_name
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from dbt_armor.gate.decide import Decision
-from dbt_armor.gate.facts import Level
+from dbt_armor.gate.decide import Decision, SourceDecision
+from dbt_armor.gate.facts import Level, Reason
 
 STYLES = {"pass": "green", "warn": "yellow", "block": "bold red"}
 
 
-def _hours(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
+def _num(value: float) -> str:
+    return f"{value:.0f}" if value == int(value) else f"{value:.1f}"
+
+
+def age_cell(hours: float | None, threshold: float | None) -> str:
+    """``40.0 h / 24 h``: hours since the last update over the threshold (``-`` if unknown)."""
+    age = "-" if hours is None else f"{hours:.1f} h"
+    return age if threshold is None else f"{age} / {_num(threshold)} h"
+
+
+def problem_line(d: SourceDecision, reason: Reason) -> str:
+    """One problem: dbt's name first, the platform's qualified name in brackets, then the fix."""
+    qn = d.info.qualified_name
+    message = reason.message
+    rest = message[len(qn) :] if message.startswith(qn) else f": {message}"
+    name = d.info.display
+    where = f"{name} ({qn})" if name != qn else qn
+    return f"{where}{rest}: {reason.hint}"
 
 
 def render_console(
@@ -30,19 +47,17 @@ def render_console(
 ) -> None:
     """Print the table of sources, then one line per problem with its fix."""
     table = Table(title="dbt-armor gate", title_justify="left", expand=False)
-    table.add_column("source")
-    table.add_column("status")
-    table.add_column("hours", justify="right")
-    table.add_column("threshold", justify="right")
-    table.add_column("rules failing", justify="right")
-    table.add_column("outcome")
+    table.add_column("source", no_wrap=True, overflow="fold")
+    table.add_column("status", no_wrap=True)
+    table.add_column("age / threshold", justify="right", no_wrap=True)
+    table.add_column("failing rules", justify="right")
+    table.add_column("outcome", no_wrap=True)
     for d in decision.sources:
         style = STYLES[d.outcome.value]
         table.add_row(
-            d.info.qualified_name,
+            escape(d.info.display),
             d.fact.status,
-            _hours(d.fact.hours_since_update),
-            _hours(d.fact.threshold_hours),
+            age_cell(d.fact.hours_since_update, d.fact.threshold_hours),
             str(len(d.fact.failures)),
             f"[{style}]{d.outcome.value}[/{style}]",
         )
@@ -57,7 +72,7 @@ def render_console(
             tag = (
                 "[bold red]BLOCK[/bold red]" if r.level is Level.ERROR else "[yellow]WARN[/yellow]"
             )
-            console.print(f"{tag} {r.message}: {r.hint}", highlight=False)
+            console.print(f"{tag} {escape(problem_line(d, r))}", highlight=False, soft_wrap=True)
     skipped = sorted(skipped)
     if skipped and mode == "skip":
         console.print(

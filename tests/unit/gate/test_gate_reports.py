@@ -97,9 +97,9 @@ def test_console_says_what_blocked_why_and_what_to_do() -> None:
     )
     text = buf.getvalue()
     assert (
-        "BLOCK warehouse.demo.raw.orders is 30.2 h old (threshold 24 h): check the loader" in text
+        "BLOCK raw.orders (warehouse.demo.raw.orders) is 30.2 h old (threshold 24 h): "
+        "check the loader, or rerun with --policy stale=warn" in text
     )
-    assert "rerun with --policy stale=warn" in text
     assert "Skipping 1 node(s) downstream of blocked sources: model.pkg.fct_orders" in text
     assert "Gate decision: block (3 source(s), 1 blocking, 2 warning)" in text
 
@@ -162,3 +162,41 @@ def test_env_file_quotes_for_the_shell(tmp_path: Path) -> None:
         check=True,
     ).stdout
     assert got == value
+
+
+def _console_text(decision: Decision, width: int) -> str:
+    buf = io.StringIO()
+    render_console(Console(file=buf, width=width, color_system=None), decision, mode="block")
+    return buf.getvalue()
+
+
+def test_console_table_fits_80_columns_with_dbt_names() -> None:
+    """Long qualified names stay out of the table: dbt's source name is the first column."""
+    long_qn = "warehouse.warehouse_analytics_production.raw_landing_zone.orders"
+    i = info("orders", qualified_name=long_qn, source_name="shop.orders")
+    f = fact("orders", qualified_name=long_qn, status="stale", hours_since_update=40.0)
+    d = decide({i.unique_id: i}, {i.unique_id: f}, {i.unique_id: Policy()}, NOW)
+    text = _console_text(d, 80)
+    row = next(line for line in text.splitlines() if "shop.orders" in line and "stale" in line)
+    assert "40.0 h / 24 h" in row and "block" in row and "…" not in row
+    assert max(len(line) for line in text.splitlines() if "│" in line) <= 80
+    assert f"BLOCK shop.orders ({long_qn}) is 40 h old (threshold 24 h): check the loader" in text
+
+
+def test_console_names_a_failing_rule_and_its_fix() -> None:
+    from dbt_armor.gate.facts import RuleFailure
+
+    rule = RuleFailure("validity", "orders_id_not_null", "critical", "id", "NOT_NULL", 3, 1.5)
+    i = info("orders", source_name="shop.orders")
+    d = decide(
+        {i.unique_id: i},
+        {i.unique_id: fact("orders", failures=(rule,))},
+        {i.unique_id: Policy()},
+        NOW,
+    )
+    text = " ".join(_console_text(d, 100).split())
+    assert (
+        "BLOCK shop.orders (warehouse.demo.raw.orders): validity rule 'orders_id_not_null' "
+        "(NOT_NULL on id, critical) fails: 3 invalid rows (1.5%): fix the data or rerun with "
+        "--policy validity_critical=warn" in text
+    )
