@@ -67,18 +67,31 @@ def cli() -> None:
     """
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at emit time (click's test runner swaps it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
 def _configure_logging() -> None:
     """Warnings from dbt_armor loggers go to stderr as one line each (ARMOR_LOG_LEVEL=DEBUG for
     request logs). Records never carry the API key: the transport does not log headers."""
     logger = logging.getLogger("dbt_armor")
     if any(getattr(h, "_dbt_armor", False) for h in logger.handlers):
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("dbt-armor: %(levelname)s: %(message)s"))
     handler._dbt_armor = True  # type: ignore[attr-defined]
     logger.addHandler(handler)
-    numeric = logging.getLevelName(os.environ.get("ARMOR_LOG_LEVEL", "WARNING").upper())
-    logger.setLevel(numeric if isinstance(numeric, int) else logging.WARNING)
+    handler.setLevel(logging.WARNING)
+    wanted = os.environ.get("ARMOR_LOG_LEVEL")
+    if wanted:
+        numeric = logging.getLevelName(wanted.upper())
+        if isinstance(numeric, int):
+            handler.setLevel(numeric)
+            logger.setLevel(numeric)
 
 
 def main(argv: list[str] | None = None) -> Any:
