@@ -18,7 +18,14 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-MODULES = ["manifest_load", "emulator_load", "gate_bench", "sync_bench", "lineage_bench"]
+MODULES = [
+    "manifest_load",
+    "emulator_load",
+    "gate_bench",
+    "wrapper_bench",
+    "sync_bench",
+    "lineage_bench",
+]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 
