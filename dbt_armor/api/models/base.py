@@ -81,6 +81,21 @@ def build(model: type[M], fields: dict[str, Any]) -> M:
         ) from None
 
 
+def int_to_str(value: Any) -> Any:
+    """An integer id becomes its string; anything else (bools included) passes unchanged."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def str_or_none(value: Any) -> str | None:
+    """Any id as a string, ``None`` kept as ``None``."""
+    return None if value is None else str(value)
+
+
+def lower_or_none(value: Any) -> str | None:
+    """A status in lower case, ``None`` kept as ``None``."""
+    return None if value is None else str(value).lower()
+
+
 def first_of(data: dict[str, Any], *names: str) -> Any:
     """The first present, non-None value among ``names`` (None when none is set)."""
     for name in names:

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from dbt_armor.api.models.base import Strict, Tolerant, first_of
+from dbt_armor.api.models.base import Strict, Tolerant, first_of, int_to_str
 
 
 class FreshnessState(str, Enum):
@@ -19,10 +19,6 @@ class FreshnessState(str, Enum):
     STALE = "stale"
     UNKNOWN = "unknown"
     DISABLED = "disabled"
-
-
-def _to_str(value: Any) -> Any:
-    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 class FreshnessStatus(Tolerant):
@@ -57,7 +53,7 @@ class FreshnessStatus(Tolerant):
             out["is_stale"] = raw == FreshnessState.STALE.value
         out["threshold_hours"] = first_of(data, "staleness_threshold_hours", "threshold_hours")
         out["last_updated"] = first_of(data, "last_update_time", "last_updated")
-        out["asset_id"] = _to_str(data.get("asset_id") or data.get("id") or "")
+        out["asset_id"] = int_to_str(data.get("asset_id") or data.get("id") or "")
         if not isinstance(data.get("history"), list):
             out["history"] = []
         return out
@@ -96,7 +92,7 @@ class Asset(Tolerant):
     columns: list[dict[str, Any]] = Field(default_factory=list)
     tags: list[Any] = Field(default_factory=list)
 
-    _coerce_id = field_validator("id", mode="before")(_to_str)
+    _coerce_id = field_validator("id", mode="before")(int_to_str)
 
 
 TERMINAL_JOB_STATES = frozenset({"completed", "failed", "timed_out", "error", "cancelled"})
@@ -116,7 +112,7 @@ class Job(Tolerant):
     created_at: datetime | None = None
     completed_at: datetime | None = None
 
-    _coerce_ids = field_validator("job_id", "asset_id", mode="before")(_to_str)
+    _coerce_ids = field_validator("job_id", "asset_id", mode="before")(int_to_str)
 
     @property
     def done(self) -> bool:
@@ -141,7 +137,7 @@ class FreshnessSchedule(Tolerant):
     next_check: datetime | None = None
     created_at: datetime | None = None
 
-    _coerce_ids = field_validator("id", "asset_id", mode="before")(_to_str)
+    _coerce_ids = field_validator("id", "asset_id", mode="before")(int_to_str)
 
 
 class FreshnessScheduleCreate(Strict):

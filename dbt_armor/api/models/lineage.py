@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 
-from dbt_armor.api.models.base import Tolerant
+from dbt_armor.api.models.base import Tolerant, int_to_str
 
 
 class LineageNode(Tolerant):
@@ -23,15 +23,7 @@ class LineageNode(Tolerant):
     upstream: list[LineageNode] = Field(default_factory=list)
     downstream: list[LineageNode] = Field(default_factory=list)
 
-    @model_validator(mode="before")
-    @classmethod
-    def _ids(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("id", "asset_id"):
-                if isinstance(data.get(key), int):
-                    data[key] = str(data[key])
-        return data
+    _coerce_id = field_validator("id", mode="before")(int_to_str)
 
 
 class LineageEdge(Tolerant):

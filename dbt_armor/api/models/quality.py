@@ -6,11 +6,11 @@ Responses accept every known spelling; requests carry exactly what the caller ch
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, model_validator
 
-from dbt_armor.api.models.base import Strict, Tolerant
+from dbt_armor.api.models.base import Strict, Tolerant, lower_or_none, str_or_none
 
 # Every spelling seen for a rule type -> the canonical upper-case name.
 RULE_TYPE_ALIASES: dict[str, str] = {
@@ -38,8 +38,25 @@ def canonical_rule_type(raw: str) -> str:
     return RULE_TYPE_ALIASES.get(key, raw.strip().upper())
 
 
-def _str_id(value: Any) -> str | None:
-    return None if value is None else str(value)
+class _CheckResult(Tolerant):
+    """What every rule or check run reports: string ids, a lower-case status, the error."""
+
+    ID_KEYS: ClassVar[tuple[str, ...]] = ("id",)
+
+    id: str | None = None
+    status: str = "error"
+    error_message: str | None = None
+    checked_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise_result(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = dict(data)
+            for key in cls.ID_KEYS:
+                data[key] = str_or_none(data.get(key))
+            data["status"] = str(data.get("status") or "error").lower()
+        return data
 
 
 class ValidityRule(Tolerant):
@@ -69,41 +86,42 @@ class ValidityRule(Tolerant):
         raw_id = data.get("id")
         is_int = isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.isdigit())
         out["id"] = int(raw_id) if is_int and raw_id is not None else None
-        out["uuid"] = _str_id(data.get("uuid")) or ("" if is_int else _str_id(raw_id) or "")
+        out["uuid"] = str_or_none(data.get("uuid")) or ("" if is_int else str_or_none(raw_id) or "")
         raw_type = str(data.get("rule_type") or "")
         out["rule_type_raw"] = raw_type
         out["rule_type"] = canonical_rule_type(raw_type) if raw_type else ""
         if not isinstance(data.get("rule_config"), dict):
             out["rule_config"] = {}
-        status = data.get("latest_status")
-        out["latest_status"] = str(status).lower() if status is not None else None
+        out["latest_status"] = lower_or_none(data.get("latest_status"))
         return out
 
 
-class ValidityRuleCreate(Strict):
-    """POST body for a validity rule; ``rule_type`` is sent exactly as given."""
-
+class _ValidityTarget(Strict):
     rule_type: str
     table_path: str
     column_name: str | None = None
     rule_config: dict[str, Any] | None = None
+
+
+class _ValiditySettings(BaseModel):
+    """The optional fields a validity rule is created with and may later change."""
+
     name: str | None = None
     description: str | None = None
     severity: str | None = None
     treat_null_as_valid: bool | None = None
     check_interval: str | None = None
     alert_threshold_percent: float | None = None
+
+
+class ValidityRuleCreate(_ValiditySettings, _ValidityTarget):
+    """POST body for a validity rule; ``rule_type`` is sent exactly as given."""
+
     error_message: str | None = None
 
 
-class ValidityRuleUpdate(Strict):
+class ValidityRuleUpdate(_ValiditySettings, Strict):
     is_active: bool | None = None
-    severity: str | None = None
-    name: str | None = None
-    description: str | None = None
-    alert_threshold_percent: float | None = None
-    treat_null_as_valid: bool | None = None
-    check_interval: str | None = None
 
 
 class ValiditySummary(Tolerant):
@@ -113,27 +131,15 @@ class ValiditySummary(Tolerant):
     error: int = Field(0, validation_alias=AliasChoices("error", "error_rules", "errors"))
 
 
-class ValidityCheckResult(Tolerant):
-    id: str | None = None
+class ValidityCheckResult(_CheckResult):
+    ID_KEYS = ("id", "validity_rule_id")
+
     validity_rule_id: str | None = None
-    status: str = "error"
     total_rows: int | None = None
     invalid_count: int | None = None
     invalid_percent: float | None = None
     invalid_samples: Any = None
     execution_duration_ms: int | None = None
-    error_message: str | None = None
-    checked_at: datetime | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("id", "validity_rule_id"):
-                data[key] = _str_id(data.get(key))
-            data["status"] = str(data.get("status") or "error").lower()
-        return data
 
 
 _REFERENTIAL_ALIASES = {
@@ -174,18 +180,22 @@ class ReferentialCheck(Tolerant):
         for alias, name in _REFERENTIAL_ALIASES.items():
             if out.get(name) is None and out.get(alias) is not None:
                 out[name] = out[alias]
-        out["id"] = _str_id(data.get("id") or data.get("uuid")) or ""
-        out["asset_id"] = _str_id(data.get("asset_id"))
-        status = data.get("latest_status")
-        out["latest_status"] = str(status).lower() if status is not None else None
+        out["id"] = str_or_none(data.get("id") or data.get("uuid")) or ""
+        out["asset_id"] = str_or_none(data.get("asset_id"))
+        out["latest_status"] = lower_or_none(data.get("latest_status"))
         return out
 
 
-class ReferentialCheckCreate(Strict):
+class _ReferentialTarget(Strict):
     child_table_path: str
     child_column_name: str
     parent_table_path: str
     parent_column_name: str
+
+
+class _ReferentialSettings(BaseModel):
+    """The optional fields a referential check is created with and may later change."""
+
     capture_interval: str | None = None
     name: str | None = None
     description: str | None = None
@@ -195,15 +205,12 @@ class ReferentialCheckCreate(Strict):
     max_child_count: int | None = None
 
 
-class ReferentialCheckUpdate(Strict):
+class ReferentialCheckCreate(_ReferentialSettings, _ReferentialTarget):
+    pass
+
+
+class ReferentialCheckUpdate(_ReferentialSettings, Strict):
     is_active: bool | None = None
-    name: str | None = None
-    description: str | None = None
-    capture_interval: str | None = None
-    max_orphan_count: int | None = None
-    max_orphan_percent: float | None = None
-    min_child_count: int | None = None
-    max_child_count: int | None = None
 
 
 class ReferentialSummary(Tolerant):
@@ -214,24 +221,12 @@ class ReferentialSummary(Tolerant):
     last_check_at: datetime | None = None
 
 
-class ReferentialCheckResult(Tolerant):
-    id: str | None = None
+class ReferentialCheckResult(_CheckResult):
+    ID_KEYS = ("id", "referential_check_id")
+
     referential_check_id: str | None = None
-    status: str = "error"
     orphan_count: int | None = None
     orphan_percent: float | None = None
     total_child_rows: int | None = None
     orphan_sample: list[Any] | None = None
     query_duration_ms: int | None = None
-    error_message: str | None = None
-    checked_at: datetime | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            data = dict(data)
-            for key in ("id", "referential_check_id"):
-                data[key] = _str_id(data.get(key))
-            data["status"] = str(data.get("status") or "error").lower()
-        return data
