@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import AliasChoices, BaseModel, Field, model_validator
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 
 from dbt_armor.api.models.base import Strict, Tolerant, lower_or_none, str_or_none
 
@@ -59,43 +59,6 @@ class _CheckResult(Tolerant):
         return data
 
 
-class ValidityRule(Tolerant):
-    uuid: str = ""
-    id: int | None = None
-    table_path: str = ""
-    column_name: str | None = None
-    rule_type: str = ""
-    rule_type_raw: str = ""
-    rule_config: dict[str, Any] = Field(default_factory=dict)
-    name: str | None = None
-    description: str | None = None
-    severity: str | None = None
-    is_active: bool = True
-    alert_threshold_percent: float | None = None
-    treat_null_as_valid: bool | None = None
-    check_interval: str | None = None
-    latest_status: str | None = None
-    created_at: datetime | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        raw_id = data.get("id")
-        is_int = isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.isdigit())
-        out["id"] = int(raw_id) if is_int and raw_id is not None else None
-        out["uuid"] = str_or_none(data.get("uuid")) or ("" if is_int else str_or_none(raw_id) or "")
-        raw_type = str(data.get("rule_type") or "")
-        out["rule_type_raw"] = raw_type
-        out["rule_type"] = canonical_rule_type(raw_type) if raw_type else ""
-        if not isinstance(data.get("rule_config"), dict):
-            out["rule_config"] = {}
-        out["latest_status"] = lower_or_none(data.get("latest_status"))
-        return out
-
-
 class _ValidityTarget(Strict):
     rule_type: str
     table_path: str
@@ -112,6 +75,43 @@ class _ValiditySettings(BaseModel):
     treat_null_as_valid: bool | None = None
     check_interval: str | None = None
     alert_threshold_percent: float | None = None
+
+
+class _Monitored(Tolerant):
+    """What every rule or check reports about itself: active flag, lower-case status, creation."""
+
+    is_active: bool = True
+    latest_status: str | None = None
+    created_at: datetime | None = None
+
+    _lower_status = field_validator("latest_status", mode="before")(lower_or_none)
+
+
+class ValidityRule(_ValiditySettings, _Monitored):
+    uuid: str = ""
+    id: int | None = None
+    table_path: str = ""
+    column_name: str | None = None
+    rule_type: str = ""
+    rule_type_raw: str = ""
+    rule_config: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        raw_id = data.get("id")
+        is_int = isinstance(raw_id, int) or (isinstance(raw_id, str) and raw_id.isdigit())
+        out["id"] = int(raw_id) if is_int and raw_id is not None else None
+        out["uuid"] = str_or_none(data.get("uuid")) or ("" if is_int else str_or_none(raw_id) or "")
+        raw_type = str(data.get("rule_type") or "")
+        out["rule_type_raw"] = raw_type
+        out["rule_type"] = canonical_rule_type(raw_type) if raw_type else ""
+        if not isinstance(data.get("rule_config"), dict):
+            out["rule_config"] = {}
+        return out
 
 
 class ValidityRuleCreate(_ValiditySettings, _ValidityTarget):
@@ -150,42 +150,6 @@ _REFERENTIAL_ALIASES = {
 }
 
 
-class ReferentialCheck(Tolerant):
-    id: str = ""
-    internal_id: int | None = None
-    asset_id: str | None = None
-    child_table_path: str = ""
-    child_column_name: str = ""
-    parent_table_path: str = ""
-    parent_column_name: str = ""
-    name: str | None = None
-    description: str | None = None
-    capture_interval: str | None = None
-    max_orphan_count: int | None = None
-    max_orphan_percent: float | None = None
-    min_child_count: int | None = None
-    max_child_count: int | None = None
-    is_active: bool = True
-    latest_status: str | None = None
-    severity: str | None = None
-    last_checked_at: datetime | None = None
-    created_at: datetime | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _normalise(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        out = dict(data)
-        for alias, name in _REFERENTIAL_ALIASES.items():
-            if out.get(name) is None and out.get(alias) is not None:
-                out[name] = out[alias]
-        out["id"] = str_or_none(data.get("id") or data.get("uuid")) or ""
-        out["asset_id"] = str_or_none(data.get("asset_id"))
-        out["latest_status"] = lower_or_none(data.get("latest_status"))
-        return out
-
-
 class _ReferentialTarget(Strict):
     child_table_path: str
     child_column_name: str
@@ -203,6 +167,31 @@ class _ReferentialSettings(BaseModel):
     max_orphan_percent: float | None = None
     min_child_count: int | None = None
     max_child_count: int | None = None
+
+
+class ReferentialCheck(_ReferentialSettings, _Monitored):
+    id: str = ""
+    internal_id: int | None = None
+    asset_id: str | None = None
+    child_table_path: str = ""
+    child_column_name: str = ""
+    parent_table_path: str = ""
+    parent_column_name: str = ""
+    severity: str | None = None
+    last_checked_at: datetime | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        out = dict(data)
+        for alias, name in _REFERENTIAL_ALIASES.items():
+            if out.get(name) is None and out.get(alias) is not None:
+                out[name] = out[alias]
+        out["id"] = str_or_none(data.get("id") or data.get("uuid")) or ""
+        out["asset_id"] = str_or_none(data.get("asset_id"))
+        return out
 
 
 class ReferentialCheckCreate(_ReferentialSettings, _ReferentialTarget):
