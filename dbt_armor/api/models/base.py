@@ -50,6 +50,13 @@ class Page(Generic[T]):
         return len(self.items)
 
 
+def _first_error(exc: pydantic.ValidationError) -> tuple[str, str]:
+    """The dotted location and message of a validation error's first problem."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first.get("loc", ())) or "<root>"
+    return loc, first.get("msg", "invalid")
+
+
 def parse(model: type[M], data: Any, where: str) -> M:
     """Validate ``data`` into ``model``; a mismatch becomes a one-line ResponseFormatError."""
     if not isinstance(data, dict):
@@ -60,10 +67,9 @@ def parse(model: type[M], data: Any, where: str) -> M:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ())) or "<root>"
+        loc, msg = _first_error(exc)
         raise ResponseFormatError(
-            f"{where}: unexpected {model.__name__} field {loc!r} ({first.get('msg', 'invalid')})",
+            f"{where}: unexpected {model.__name__} field {loc!r} ({msg})",
             hint="the server's answer does not match the API contract; report it with the path",
         ) from None
 
@@ -73,10 +79,9 @@ def build(model: type[M], fields: dict[str, Any]) -> M:
     try:
         return model.model_validate(fields)
     except pydantic.ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first.get("loc", ())) or "<root>"
+        loc, msg = _first_error(exc)
         raise UsageError(
-            f"invalid {model.__name__} field {loc!r}: {first.get('msg', 'invalid')}",
+            f"invalid {model.__name__} field {loc!r}: {msg}",
             hint="fix the value passed to the client",
         ) from None
 
