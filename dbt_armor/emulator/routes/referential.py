@@ -8,16 +8,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dbt_armor.emulator import evaluate
-from dbt_armor.emulator.routes.base import Request, Response, Router, not_found, validation
-from dbt_armor.emulator.routes.common import (
-    check_types,
-    lookup,
-    ok,
-    paged,
-    path_matches,
-    quality_scope,
-    require,
-)
+from dbt_armor.emulator.routes.base import Request, Response, Router, validation
+from dbt_armor.emulator.routes.common import check_types, ok, paged, quality_scope, require
+from dbt_armor.emulator.routes.family import Family
 from dbt_armor.emulator.state import Record, iso
 
 if TYPE_CHECKING:
@@ -46,28 +39,13 @@ SEVERITIES = ("info", "warning", "error", "critical")
 
 
 def check_out(app: App, check: Record) -> dict[str, Any]:
-    results = app.state.referential_results.get(check["id"], [])
     out = dict(check)
-    out["latest_status"] = results[0]["status"] if results else None
+    out["latest_status"] = CHECKS.latest_status(app, check)
     return out
 
 
-def _checks(app: App, asset_id: str) -> list[Record]:
-    ds_id, table = quality_scope(app, asset_id)
-    with app.state.lock:
-        checks = [c for c in app.state.referential.values() if c["asset_id"] == ds_id]
-    if table is not None:
-        checks = [c for c in checks if path_matches(table, c["child_table_path"])]
-    return sorted(checks, key=lambda c: c["internal_id"])
-
-
 def _check(app: App, params: dict[str, str]) -> Record:
-    check = lookup(
-        {c["id"]: c for c in _checks(app, params["asset_id"])}, params["check_id"], "internal_id"
-    )
-    if check is None:
-        raise not_found("Referential check", params["check_id"])
-    return check
+    return CHECKS.find(app, params["asset_id"], params["check_id"])
 
 
 def _validate(check: Record) -> None:
@@ -81,9 +59,21 @@ def _validate(check: Record) -> None:
             raise validation(f"{name} must be a non-negative integer", field=name)
 
 
+CHECKS = Family(
+    collection="referential",
+    results="referential_results",
+    label="Referential check",
+    uuid_key="id",
+    int_key="internal_id",
+    table_key="child_table_path",
+    patchable=PATCHABLE,
+    validate=_validate,
+)
+
+
 @router.route("GET", "sdk/referential/{asset_id}/summary")
 def summary(app: App, req: Request, params: dict[str, str]) -> Response:
-    checks = [check_out(app, c) for c in _checks(app, params["asset_id"])]
+    checks = [check_out(app, c) for c in CHECKS.records(app, params["asset_id"])]
     last = max((c["last_checked_at"] for c in checks if c.get("last_checked_at")), default=None)
     return ok(
         {
@@ -99,7 +89,7 @@ def summary(app: App, req: Request, params: dict[str, str]) -> Response:
 
 @router.route("GET", "sdk/referential/{asset_id}")
 def list_checks(app: App, req: Request, params: dict[str, str]) -> Response:
-    checks = _checks(app, params["asset_id"])
+    checks = CHECKS.records(app, params["asset_id"])
     active = req.qbool("is_active")
     if active is not None:
         checks = [c for c in checks if c["is_active"] == active]
@@ -110,7 +100,7 @@ def list_checks(app: App, req: Request, params: dict[str, str]) -> Response:
 def get_check(app: App, req: Request, params: dict[str, str]) -> Response:
     check = _check(app, params)
     out = check_out(app, check)
-    results = app.state.referential_results.get(check["id"], [])
+    results = CHECKS.history(app, check)
     out["latest_result"] = results[0] if results else None
     return ok(out)
 
@@ -148,10 +138,7 @@ def create_check(app: App, req: Request, params: dict[str, str]) -> Response:
     if body.get("severity") is not None:
         check["severity"] = body["severity"]
     _validate(check)
-    with app.state.mutate() as st:
-        check["internal_id"] = st.next_int("referential")
-        check["id"] = st.name_uuid(f"referential:{check['internal_id']}")
-        st.referential[check["id"]] = check
+    CHECKS.insert(app, check)
     return ok(check_out(app, check), 201)
 
 
@@ -159,22 +146,13 @@ def create_check(app: App, req: Request, params: dict[str, str]) -> Response:
 def patch_check(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
     check_types(body)
-    with app.state.mutate():
-        check = _check(app, params)
-        candidate = dict(check)
-        candidate.update({k: body[k] for k in PATCHABLE if k in body})
-        _validate(candidate)
-        candidate["updated_at"] = iso(app.state.now())
-        check.update(candidate)
+    check = CHECKS.patch(app, params["asset_id"], params["check_id"], body)
     return ok(check_out(app, check))
 
 
 @router.route("DELETE", "sdk/referential/{asset_id}/{check_id}")
 def delete_check(app: App, req: Request, params: dict[str, str]) -> Response:
-    with app.state.mutate() as st:
-        check = _check(app, params)
-        st.referential.pop(check["id"], None)
-        st.referential_results.pop(check["id"], None)
+    check = CHECKS.delete(app, params["asset_id"], params["check_id"])
     return ok({"id": check["id"], "deleted": True})
 
 
@@ -189,5 +167,4 @@ def execute(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("GET", "sdk/referential/{asset_id}/{check_id}/results")
 def check_results(app: App, req: Request, params: dict[str, str]) -> Response:
     check = _check(app, params)
-    items = list(app.state.referential_results.get(check["id"], []))
-    return paged(app, req, items, "items", 100)
+    return paged(app, req, CHECKS.history(app, check), "items", 100)

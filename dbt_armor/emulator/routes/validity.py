@@ -9,17 +9,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dbt_armor.emulator import evaluate
-from dbt_armor.emulator.routes.base import Request, Response, Router, not_found, validation
+from dbt_armor.emulator.routes.base import Request, Response, Router, validation
 from dbt_armor.emulator.routes.common import (
     check_types,
     default_table_path,
-    lookup,
     ok,
     paged,
-    path_matches,
     quality_scope,
     require,
 )
+from dbt_armor.emulator.routes.family import Family
 from dbt_armor.emulator.rules import RuleError, canonical_type, normalise_config
 from dbt_armor.emulator.state import Record, iso
 
@@ -44,28 +43,14 @@ PATCHABLE = (
 
 
 def rule_out(app: App, rule: Record) -> dict[str, Any]:
-    results = app.state.validity_results.get(rule["uuid"], [])
     hidden = ("rule_type_canonical", "config", "where")
     out = {k: v for k, v in rule.items() if k not in hidden}
-    out["latest_status"] = results[0]["status"] if results else None
+    out["latest_status"] = RULES.latest_status(app, rule)
     return out
 
 
-def _rules(app: App, asset_id: str) -> list[Record]:
-    ds_id, table = quality_scope(app, asset_id)
-    with app.state.lock:
-        rules = [r for r in app.state.validity.values() if r["asset_id"] == ds_id]
-    if table is not None:
-        rules = [r for r in rules if path_matches(table, r["table_path"])]
-    return sorted(rules, key=lambda r: r["id"])
-
-
 def _rule(app: App, params: dict[str, str]) -> Record:
-    rules = {r["uuid"]: r for r in _rules(app, params["asset_id"])}
-    rule = lookup(rules, params["rule_id"], "id")
-    if rule is None:
-        raise not_found("Validity rule", params["rule_id"])
-    return rule
+    return RULES.find(app, params["asset_id"], params["rule_id"])
 
 
 def _validate(rule: Record) -> None:
@@ -84,9 +69,21 @@ def _validate(rule: Record) -> None:
     rule["where"] = where
 
 
+RULES = Family(
+    collection="validity",
+    results="validity_results",
+    label="Validity rule",
+    uuid_key="uuid",
+    int_key="id",
+    table_key="table_path",
+    patchable=PATCHABLE,
+    validate=_validate,
+)
+
+
 @router.route("GET", "sdk/validity/{asset_id}/summary")
 def summary(app: App, req: Request, params: dict[str, str]) -> Response:
-    statuses = [rule_out(app, r)["latest_status"] for r in _rules(app, params["asset_id"])]
+    statuses = [RULES.latest_status(app, r) for r in RULES.records(app, params["asset_id"])]
     return ok(
         {
             "total_rules": len(statuses),
@@ -100,7 +97,7 @@ def summary(app: App, req: Request, params: dict[str, str]) -> Response:
 
 @router.route("GET", "sdk/validity/{asset_id}")
 def list_rules(app: App, req: Request, params: dict[str, str]) -> Response:
-    rules = _rules(app, params["asset_id"])
+    rules = RULES.records(app, params["asset_id"])
     if req.query.get("rule_type"):
         try:
             wanted = canonical_type(req.query["rule_type"])
@@ -117,7 +114,7 @@ def list_rules(app: App, req: Request, params: dict[str, str]) -> Response:
 def get_rule(app: App, req: Request, params: dict[str, str]) -> Response:
     rule = _rule(app, params)
     out = rule_out(app, rule)
-    out["recent_results"] = app.state.validity_results.get(rule["uuid"], [])[:5]
+    out["recent_results"] = RULES.history(app, rule)[:5]
     return ok(out)
 
 
@@ -151,10 +148,7 @@ def create_rule(app: App, req: Request, params: dict[str, str]) -> Response:
         "updated_at": now,
     }
     _validate(rule)
-    with app.state.mutate() as st:
-        rule["id"] = st.next_int("validity")
-        rule["uuid"] = st.name_uuid(f"validity:{rule['id']}")
-        st.validity[rule["uuid"]] = rule
+    RULES.insert(app, rule)
     return ok(rule_out(app, rule), 201)
 
 
@@ -162,22 +156,13 @@ def create_rule(app: App, req: Request, params: dict[str, str]) -> Response:
 def patch_rule(app: App, req: Request, params: dict[str, str]) -> Response:
     body = req.json()
     check_types(body)
-    with app.state.mutate():
-        rule = _rule(app, params)
-        candidate = dict(rule)
-        candidate.update({k: body[k] for k in PATCHABLE if k in body})
-        _validate(candidate)
-        candidate["updated_at"] = iso(app.state.now())
-        rule.update(candidate)
+    rule = RULES.patch(app, params["asset_id"], params["rule_id"], body)
     return ok(rule_out(app, rule))
 
 
 @router.route("DELETE", "sdk/validity/{asset_id}/{rule_id}")
 def delete_rule(app: App, req: Request, params: dict[str, str]) -> Response:
-    with app.state.mutate() as st:
-        rule = _rule(app, params)
-        st.validity.pop(rule["uuid"], None)
-        st.validity_results.pop(rule["uuid"], None)
+    rule = RULES.delete(app, params["asset_id"], params["rule_id"])
     return ok({"uuid": rule["uuid"], "id": rule["id"], "deleted": True})
 
 
@@ -194,4 +179,4 @@ def check_rule(app: App, req: Request, params: dict[str, str]) -> Response:
 @router.route("GET", "sdk/validity/{asset_id}/{rule_id}/results")
 def rule_results(app: App, req: Request, params: dict[str, str]) -> Response:
     rule = _rule(app, params)
-    return paged(app, req, list(app.state.validity_results.get(rule["uuid"], [])), "items", 100)
+    return paged(app, req, RULES.history(app, rule), "items", 100)
