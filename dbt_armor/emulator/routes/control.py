@@ -6,12 +6,14 @@ Test and demo plumbing; never reachable under /api/v1.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from dbt_armor.emulator import scheduler, seeding
 from dbt_armor.emulator.faults import parse_fault
 from dbt_armor.emulator.routes.base import Request, Response, Router, asset_not_found, validation
 from dbt_armor.emulator.routes.common import ok
+from dbt_armor.emulator.state import Record
 
 if TYPE_CHECKING:
     from dbt_armor.emulator.app import App
@@ -26,13 +28,18 @@ def reset(app: App, req: Request, _: dict[str, str]) -> Response:
     return ok({"reset": True})
 
 
-@router.route("POST", "assets")
-def register(app: App, req: Request, _: dict[str, str]) -> Response:
+def _registered(register: Callable[[], list[Record]]) -> Response:
+    """Run a seeding call; a bad document is a 400, else the registered tables' ids."""
     try:
-        tables = seeding.register_tables(app.state, req.json())
+        tables = register()
     except ValueError as exc:
         raise validation(str(exc)) from None
     return ok({"registered": len(tables), "ids": {t["qualified_name"]: t["id"] for t in tables}})
+
+
+@router.route("POST", "assets")
+def register(app: App, req: Request, _: dict[str, str]) -> Response:
+    return _registered(lambda: seeding.register_tables(app.state, req.json()))
 
 
 @router.route("POST", "manifest")
@@ -42,11 +49,7 @@ def manifest(app: App, req: Request, _: dict[str, str]) -> Response:
     doc = body.get("manifest", body)
     if not name:
         raise validation("give the data source name as ?data_source=NAME")
-    try:
-        tables = seeding.register_manifest(app.state, doc, str(name))
-    except ValueError as exc:
-        raise validation(str(exc)) from None
-    return ok({"registered": len(tables), "ids": {t["qualified_name"]: t["id"] for t in tables}})
+    return _registered(lambda: seeding.register_manifest(app.state, doc, str(name)))
 
 
 @router.route("POST", "freshness")
