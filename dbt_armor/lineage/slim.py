@@ -85,28 +85,11 @@ class SlimExposure(msgspec.Struct, omit_defaults=True):
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
 
 
-class _AnyNode(msgspec.Struct):
-    """Decoding view of a ``nodes`` entry: everything a slim node keeps, whatever its type."""
-
-    unique_id: str
-    resource_type: str
-    name: str = ""
-    package_name: str = ""
-    database: str | None = None
-    schema: str | None = None
-    alias: str | None = None
-    identifier: str | None = None
-    relation_name: str | None = None
-    fqn: list[str] = []
-    original_file_path: str | None = None
-    config: NodeConfig = msgspec.field(default_factory=NodeConfig)
-    depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
-    meta: dict[str, Any] = {}
-
-
 class _RawManifest(msgspec.Struct):
+    """Decoding view of a manifest: every node is read as a slim node, whatever its type."""
+
     metadata: dict[str, Any] = {}
-    nodes: dict[str, _AnyNode] = {}
+    nodes: dict[str, SlimNode] = {}
     sources: dict[str, SlimSource] = {}
     exposures: dict[str, SlimExposure] = {}
     parent_map: dict[str, list[str]] = {}
@@ -136,6 +119,11 @@ def _armor_only(meta: dict[str, Any]) -> dict[str, Any]:
     return {"armor": meta["armor"]} if "armor" in meta else {}
 
 
+def _slim_node(node: SlimNode) -> SlimNode:
+    config = msgspec.structs.replace(node.config, meta=_armor_only(node.config.meta))
+    return msgspec.structs.replace(node, config=config, meta=_armor_only(node.meta))
+
+
 def _slim_source(src: SlimSource) -> SlimSource:
     config = SourceConfig(enabled=src.config.enabled, meta=_armor_only(src.config.meta))
     return msgspec.structs.replace(
@@ -153,22 +141,7 @@ def build_slim(raw: bytes) -> SlimManifest:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise SlimDecodeError(str(exc)) from exc
     nodes = {
-        uid: SlimNode(
-            unique_id=n.unique_id,
-            resource_type=n.resource_type,
-            name=n.name,
-            package_name=n.package_name,
-            database=n.database,
-            schema=n.schema,
-            alias=n.alias,
-            identifier=n.identifier,
-            relation_name=n.relation_name,
-            fqn=n.fqn,
-            original_file_path=n.original_file_path,
-            config=msgspec.structs.replace(n.config, meta=_armor_only(n.config.meta)),
-            depends_on=n.depends_on,
-            meta=_armor_only(n.meta),
-        )
+        uid: _slim_node(n)
         for uid, n in doc.nodes.items()
         if n.resource_type in LINEAGE_NODE_TYPES and n.config.enabled
     }
