@@ -29,6 +29,14 @@ from dbt_armor.cli.wrap import PASS_THROUGH, gate_options, run_gate
     help="The dbt command that will run next; decides which resource types are gated "
     "(build: models, seeds, snapshots; run: models only). A dbt --resource-type narrows it.",
 )
+@click.option(
+    "--manifest",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Select on this manifest.json instead of running dbt (no dbt or warehouse needed; "
+    "supports names, fqn:, tag:, path:, source:, resource_type:, config.materialized:, "
+    "graph operators, unions and intersections).",
+)
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:

@@ -111,14 +111,20 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             "no API key for the platform",
             hint="export ARMOR_API_KEY=aa_live_... (never put it in a file)",
         )
-    prepared = prepare(
-        project_dir,
-        dbt_args,
-        profiles_dir=Path(profiles) if profiles else None,
-        executable=opts["dbt_executable"],
-        mode=opts["dbt_mode"],
-        command=command or opts.get("gate_command") or "build",
-    )
+    wanted = command or opts.get("gate_command") or "build"
+    if opts.get("manifest") is not None:
+        from dbt_armor.gate.offline import prepare_from_manifest
+
+        prepared = prepare_from_manifest(opts["manifest"], dbt_args, command=wanted)
+    else:
+        prepared = prepare(
+            project_dir,
+            dbt_args,
+            profiles_dir=Path(profiles) if profiles else None,
+            executable=opts["dbt_executable"],
+            mode=opts["dbt_mode"],
+            command=wanted,
+        )
     policy = list(opts["policy"])
     if opts["max_age"] is not None:
         policy.append(f"max_age={opts['max_age']}")

@@ -1,0 +1,69 @@
+"""The gate's no-dbt mode: a Prepared selection from a manifest.json file and the dbt arguments.
+
+Reads only the manifest; never imports or runs dbt. Selection flags it cannot evaluate without
+dbt (--selector, --state, --defer...) are one-line UsageErrors telling the user to drop --manifest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from dbt_armor.dbt.args import split_args
+from dbt_armor.errors import UsageError
+from dbt_armor.gate.api import Prepared
+from dbt_armor.project.manifest import load_manifest
+from dbt_armor.project.select import Selector
+
+NEEDS_DBT = ("--selector", "--state", "--defer-state", "--defer", "--favor-state")
+
+
+def selection_flags(command: str, dbt_args: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The --select and --exclude values of a dbt command line (UsageError for dbt-only ones)."""
+    args = split_args(command, dbt_args)
+    select: list[str] = []
+    exclude: list[str] = []
+    current: list[str] | None = None
+    for item in args.select_args:
+        if item in NEEDS_DBT:
+            raise UsageError(
+                f"{item} cannot be evaluated from a manifest alone",
+                hint="run `dbt-armor gate` without --manifest so dbt selects",
+            )
+        if item == "--select":
+            current = select
+        elif item == "--exclude":
+            current = exclude
+        elif item.startswith("-"):
+            current = None
+        elif current is not None:
+            current.append(item)
+    return select, exclude
+
+
+def prepare_from_manifest(
+    manifest_path: Path, dbt_args: Sequence[str], *, command: str = "build"
+) -> Prepared:
+    """Load ``manifest_path`` and select on it as ``dbt ls`` would for ``command``."""
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    manifest = load_manifest(manifest_path)
+    timings["parse"] = time.perf_counter() - started
+    started = time.perf_counter()
+    select, exclude = selection_flags(command, dbt_args)
+    args = split_args(command, dbt_args)
+    chosen = Selector(manifest).select(
+        select, exclude, args.resource_types, args.exclude_resource_types
+    )
+    timings["select"] = time.perf_counter() - started
+    selectors = {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
+    return Prepared(
+        manifest,
+        Path(manifest_path),
+        chosen,
+        selectors,
+        None,
+        Path(manifest_path).parent,
+        timings,
+    )
