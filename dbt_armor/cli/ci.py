@@ -13,20 +13,19 @@ from pathlib import Path
 
 import click
 
+from dbt_armor.cli.options import (
+    FILE,
+    api_url_option,
+    manifest_option,
+    project_dir_option,
+    target_option,
+)
 from dbt_armor.errors import ExitCode, UsageError
-
-_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 @click.command(name="ci")
-@click.option("--project-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."))
-@click.option(
-    "--manifest",
-    "manifest_path",
-    type=_FILE,
-    default=None,
-    help="The PR's manifest.json [default: <project-dir>/target/manifest.json].",
-)
+@project_dir_option(help=None, show_default=None)
+@manifest_option("The PR's manifest.json [default: <project-dir>/target/manifest.json].")
 @click.option(
     "--state",
     "state_dir",
@@ -34,7 +33,7 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
     required=True,
     help="Production artifacts: a directory holding manifest.json (as dbt's --state).",
 )
-@click.option("--target", default=None, help="dbt target name (picks the data source).")
+@target_option()
 @click.option(
     "--fail-on",
     default="blocked",
@@ -44,19 +43,19 @@ _FILE = click.Path(dir_okay=False, path_type=Path)
 @click.option(
     "--markdown",
     "markdown_path",
-    type=_FILE,
+    type=FILE,
     default=None,
     help="Write the Markdown report here [default: append to $GITHUB_STEP_SUMMARY].",
 )
-@click.option("--comment-file", type=_FILE, default=None, help="Markdown file for a PR comment.")
-@click.option("--junit", "junit_path", type=_FILE, default=None, help="JUnit XML output file.")
-@click.option("--json", "json_path", type=_FILE, default=None, help="JSON output file.")
+@click.option("--comment-file", type=FILE, default=None, help="Markdown file for a PR comment.")
+@click.option("--junit", "junit_path", type=FILE, default=None, help="JUnit XML output file.")
+@click.option("--json", "json_path", type=FILE, default=None, help="JSON output file.")
 @click.option(
     "--annotations/--no-annotations",
     default=None,
     help="Print GitHub annotations [default: when GITHUB_ACTIONS=true].",
 )
-@click.option("--api-url", default=None, help="Platform API URL (overrides config).")
+@api_url_option()
 def command(
     project_dir: Path,
     manifest_path: Path | None,

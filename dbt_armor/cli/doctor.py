@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from dbt_armor.cli.options import api_url_option, format_option, project_dir_option
 from dbt_armor.errors import (
     ApiError,
     ArmorError,
@@ -148,21 +149,13 @@ def _render_text(report: dict[str, Any]) -> None:
 
 
 @click.command("doctor")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
+@project_dir_option(
+    "dbt project directory (where dbt_armor.yml lives). Default: current directory.",
     default=None,
-    help="dbt project directory (where dbt_armor.yml lives). Default: current directory.",
+    show_default=None,
 )
-@click.option("--api-url", default=None, help="Override the API URL (else ARMOR_API_URL / files).")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Output format.",
-)
+@api_url_option("Override the API URL (else ARMOR_API_URL / files).")
+@format_option(("text", "json"), default="text", help="Output format.")
 def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
     """Show configuration, connectivity, key scope, rate limit and the dbt engine."""
     from dbt_armor.config import resolve_settings

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from dbt_armor.cli.options import api_url_option, manifest_option, project_dir_option, target_option
 from dbt_armor.errors import UsageError
 
 
@@ -20,21 +21,9 @@ def command() -> None:
 
 
 @command.command(name="publish")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="dbt project directory (holds dbt_project.yml and dbt_armor.yml).",
-)
-@click.option(
-    "--manifest",
-    "manifest_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="manifest.json to publish [default: <project-dir>/target/manifest.json].",
-)
-@click.option("--target", default=None, help="dbt target name (picks the data source).")
+@project_dir_option()
+@manifest_option("manifest.json to publish [default: <project-dir>/target/manifest.json].")
+@target_option()
 @click.option("--data-source", default=None, help="Platform data-source name (overrides config).")
 @click.option("--asset-id", default=None, help="Data-source asset id (skips the name lookup).")
 @click.option(
@@ -52,7 +41,7 @@ def command() -> None:
     show_default=True,
     help="Ask the platform to start a catalog sync after the upload.",
 )
-@click.option("--api-url", default=None, help="Platform API URL (overrides config).")
+@api_url_option()
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 def publish_cmd(
     project_dir: Path,

@@ -12,6 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from dbt_armor.cli.options import (
+    DIRECTORY,
+    api_url_option,
+    format_option,
+    manifest_option,
+    project_dir_option,
+    target_option,
+)
 from dbt_armor.errors import ApiStatusError, AuthenticationError, ForbiddenError
 
 if TYPE_CHECKING:
@@ -21,27 +29,15 @@ if TYPE_CHECKING:
 
 
 @click.command(name="map")
-@click.option(
-    "--project-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="dbt project directory (holds dbt_project.yml and dbt_armor.yml).",
-)
+@project_dir_option()
 @click.option(
     "--target-path",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DIRECTORY,
     default=None,
     help="dbt target directory [default: <project-dir>/target].",
 )
-@click.option(
-    "--manifest",
-    "manifest_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="manifest.json to read [default: <target-path>/manifest.json].",
-)
-@click.option("--target", default=None, help="dbt target name (picks the data source).")
+@manifest_option("manifest.json to read [default: <target-path>/manifest.json].")
+@target_option()
 @click.option(
     "--select-resource-type",
     "resource_type",
@@ -56,19 +52,13 @@ if TYPE_CHECKING:
     default=None,
     help="Identifier case on the platform [default: naming.case from dbt_armor.yml, or auto].",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-)
+@format_option(("table", "json"), default="table")
 @click.option(
     "--check",
     is_flag=True,
     help="Ask the platform which names do not resolve (exit 1 if any do not, else 0).",
 )
-@click.option("--api-url", default=None, help="Platform API URL (overrides config).")
+@api_url_option()
 def command(
     project_dir: Path,
     target_path: Path | None,

@@ -15,26 +15,22 @@ from typing import Any
 
 import click
 
+from dbt_armor.cli.options import (
+    api_url_option,
+    format_option,
+    manifest_option,
+    project_dir_option,
+    target_option,
+)
+
 _path = click.Path(path_type=Path)
 
 
 def _common(fn: Any) -> Any:
     options = [
-        click.option(
-            "--project-dir",
-            type=click.Path(file_okay=False, path_type=Path),
-            default=Path("."),
-            show_default=True,
-            help="dbt project directory (holds dbt_armor.yml).",
-        ),
-        click.option(
-            "--manifest",
-            "manifest_path",
-            type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="manifest.json [default: <project-dir>/target/manifest.json].",
-        ),
-        click.option("--target", default=None, help="dbt target name (picks the data source)."),
+        project_dir_option("dbt project directory (holds dbt_armor.yml)."),
+        manifest_option("manifest.json [default: <project-dir>/target/manifest.json]."),
+        target_option(),
         click.option(
             "--select", "-s", multiple=True, help="Only these nodes (name, tag:, path:…)."
         ),
@@ -45,7 +41,7 @@ def _common(fn: Any) -> Any:
             default=None,
             help="Rule-type spelling the server expects [default: sync.dialect, or upper].",
         ),
-        click.option("--api-url", default=None, help="Platform API URL (overrides config)."),
+        api_url_option(),
         click.option(
             "--verbose",
             "-v",
@@ -160,7 +156,7 @@ def command() -> None:
 @command.command(name="plan")
 @_common
 @click.option("--out", type=_path, default=None, help="Also write the plan as JSON here.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@format_option(("table", "json"), default="table", show_default=None)
 @click.option(
     "--fail-on-changes",
     is_flag=True,
