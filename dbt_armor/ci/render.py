@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from dbt_armor.ci.model import CiReport
+from dbt_armor.ci.model import CiReport, PlanRow
 
 OUTCOME = {"pass": "✅\u00a0pass", "warn": "⚠️\u00a0warn", "block": "⛔\u00a0block"}
 ACTION = {
@@ -35,6 +35,17 @@ def _table(header: Iterable[str], rows: Iterable[Iterable[str]]) -> list[str]:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     return lines
+
+
+def _plan_table(action_header: str, rows: Iterable[PlanRow]) -> list[str]:
+    """A Markdown table of rule changes (the plan on merge, or what restores drifted rules)."""
+    return _table(
+        [action_header, "kind", "rule", "table", "detail"],
+        (
+            [ACTION.get(p.action, p.action), p.kind, _code(p.name), _code(p.table), _cell(p.detail)]
+            for p in rows
+        ),
+    )
 
 
 def render_markdown(report: CiReport) -> str:
@@ -77,37 +88,13 @@ def render_markdown(report: CiReport) -> str:
 
     out += ["### Rule sync on merge", ""]
     if report.plan:
-        out += _table(
-            ["action", "kind", "rule", "table", "detail"],
-            (
-                [
-                    ACTION.get(p.action, p.action),
-                    p.kind,
-                    _code(p.name),
-                    _code(p.table),
-                    _cell(p.detail),
-                ]
-                for p in report.plan
-            ),
-        )
+        out += _plan_table("action", report.plan)
     else:
         out.append("_No rule changes: the PR adds, changes or removes no synced tests._")
     out.append("")
     if report.drift:
         out += ["### Rules drifted from the dbt tests", ""]
-        out += _table(
-            ["action to restore", "kind", "rule", "table", "detail"],
-            (
-                [
-                    ACTION.get(p.action, p.action),
-                    p.kind,
-                    _code(p.name),
-                    _code(p.table),
-                    _cell(p.detail),
-                ]
-                for p in report.drift
-            ),
-        )
+        out += _plan_table("action to restore", report.drift)
         out.append("")
 
     out += ["### Names not on the platform", ""]
