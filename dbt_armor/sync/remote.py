@@ -6,7 +6,8 @@ the description marker). It must not decide or write anything.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRule
@@ -16,19 +17,38 @@ from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.model import Kind, RemoteItem, RemoteState
 
 
-def item_from_rule(rule: ValidityRule, data_source: str) -> RemoteItem:
-    marker = parse_marker(rule.description)
-    column = f".{rule.column_name}" if rule.column_name else ""
-    config = ",".join(f"{k}={v}" for k, v in sorted(rule.rule_config.items()))
+def _item(
+    kind: Kind,
+    remote_id: str,
+    data_source: str,
+    table_path: str,
+    description: str | None,
+    fields: Mapping[str, Any],
+) -> RemoteItem:
+    """A RemoteItem owned as the marker in ``description`` says (no marker: never touched)."""
+    marker = parse_marker(description)
     return RemoteItem(
-        kind=Kind.VALIDITY,
-        remote_id=rule.uuid or str(rule.id),
+        kind=kind,
+        remote_id=remote_id,
         data_source=data_source,
-        table_path=rule.table_path,
+        table_path=table_path,
         key=marker.key if marker else None,
         node_id=marker.node_id if marker else None,
         spec_hash=marker.spec_hash if marker else None,
-        fields={
+        fields=fields,
+    )
+
+
+def item_from_rule(rule: ValidityRule, data_source: str) -> RemoteItem:
+    column = f".{rule.column_name}" if rule.column_name else ""
+    config = ",".join(f"{k}={v}" for k, v in sorted(rule.rule_config.items()))
+    return _item(
+        Kind.VALIDITY,
+        rule.uuid or str(rule.id),
+        data_source,
+        rule.table_path,
+        rule.description,
+        {
             "name": rule.name,
             "description": rule.description,
             "severity": (rule.severity or "").lower() or None,
@@ -43,18 +63,15 @@ def item_from_rule(rule: ValidityRule, data_source: str) -> RemoteItem:
 
 
 def item_from_check(check: ReferentialCheck, data_source: str) -> RemoteItem:
-    marker = parse_marker(check.description)
     child = f"{check.child_table_path}.{check.child_column_name}"
     parent = f"{check.parent_table_path}.{check.parent_column_name}"
-    return RemoteItem(
-        kind=Kind.REFERENTIAL,
-        remote_id=check.id,
-        data_source=data_source,
-        table_path=check.child_table_path,
-        key=marker.key if marker else None,
-        node_id=marker.node_id if marker else None,
-        spec_hash=marker.spec_hash if marker else None,
-        fields={
+    return _item(
+        Kind.REFERENTIAL,
+        check.id,
+        data_source,
+        check.child_table_path,
+        check.description,
+        {
             "name": check.name,
             "description": check.description,
             "max_orphan_count": check.max_orphan_count,
@@ -66,15 +83,14 @@ def item_from_check(check: ReferentialCheck, data_source: str) -> RemoteItem:
 
 
 def item_from_schedule(schedule: FreshnessSchedule, data_source: str) -> RemoteItem:
-    return RemoteItem(
-        kind=Kind.FRESHNESS,
-        remote_id=schedule.id,
-        data_source=data_source,
-        table_path=schedule.table_path,
-        key=None,
-        node_id=None,
-        spec_hash=None,
-        fields={
+    """Schedules carry no description, hence no ownership marker."""
+    return _item(
+        Kind.FRESHNESS,
+        schedule.id,
+        data_source,
+        schedule.table_path,
+        None,
+        {
             "check_interval": schedule.check_interval,
             "expected_interval_hours": schedule.expected_interval_hours,
             "freshness_column": schedule.freshness_column,
