@@ -144,35 +144,31 @@ def _diff(spec: RuleSpec, found: RemoteItem | None, dialect: Dialect, want_hash:
         return _base(
             spec, Action.CREATE, payload=create_payload(spec, dialect, desired), diffs=what
         )
-    if spec.kind is not Kind.FRESHNESS and found.spec_hash != want_hash:
+
+    def replace(diffs: tuple[FieldDiff, ...], reason: str) -> Change:
         payload = create_payload(spec, dialect, desired)
-        diffs: tuple[FieldDiff, ...] = (
-            FieldDiff("definition", found.fields.get("definition"), _definition(spec)),
-            FieldDiff("rule", found.fields.get("rule"), rule_text(spec)),
-        )
         return _base(
             spec,
             Action.REPLACE,
             remote_id=found.remote_id,
             payload=payload,
             diffs=diffs,
-            reason="rule type, column, table or config changed",
+            reason=reason,
         )
+
+    if spec.kind is not Kind.FRESHNESS and found.spec_hash != want_hash:
+        changed = (
+            FieldDiff("definition", found.fields.get("definition"), _definition(spec)),
+            FieldDiff("rule", found.fields.get("rule"), rule_text(spec)),
+        )
+        return replace(changed, "rule type, column, table or config changed")
     patch = patch_body(desired, dict(found.fields))
     if not patch:
         return _base(spec, Action.UNCHANGED, remote_id=found.remote_id)
     diffs = tuple(FieldDiff(k, found.fields.get(k), v) for k, v in patch.items())
     if any(v is None for v in patch.values()):
-        payload = create_payload(spec, dialect, desired)
         # PATCH cannot clear a field (None is not sent): recreate the rule instead.
-        return _base(
-            spec,
-            Action.REPLACE,
-            remote_id=found.remote_id,
-            payload=payload,
-            diffs=diffs,
-            reason="a field must be cleared, which PATCH cannot do",
-        )
+        return replace(diffs, "a field must be cleared, which PATCH cannot do")
     return _base(spec, Action.UPDATE, remote_id=found.remote_id, patch=patch, diffs=diffs)
 
 
