@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from dbt_armor.cli.options import FILE
 from dbt_armor.errors import ManifestError, UsageError
 
 if TYPE_CHECKING:
@@ -36,26 +37,18 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
 
 @click.command(name="emulator")
 @click.option("--port", type=int, default=0, show_default=True, help="Port (0 = a free one).")
-@click.option(
-    "--warehouse",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="DuckDB file used for freshness and rule checks.",
-)
+@click.option("--warehouse", type=FILE, help="DuckDB file used for freshness and rule checks.")
 @click.option(
     "--manifest",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="dbt manifest.json whose sources/seeds/models/snapshots become assets.",
 )
 @click.option("--data-source", help="Data-source name for --manifest assets.")
-@click.option(
-    "--fixture",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="YAML file of data sources and tables to register.",
-)
+@click.option("--fixture", type=FILE, help="YAML file of data sources and tables to register.")
 @click.option(
     "--state",
     "state_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FILE,
     help="SQLite file that keeps state across restarts.",
 )
 @click.option(
@@ -73,11 +66,7 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
     help="Accepted bearer key (repeatable). Default: one read-write, one read-only.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids.")
-@click.option(
-    "--url-file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the server URL to this file once it listens.",
-)
+@click.option("--url-file", type=FILE, help="Write the server URL to this file once it listens.")
 @click.option("--no-rate-limits", is_flag=True, help="Do not enforce per-key rate limits.")
 @click.option(
     "--freshness-cache",

@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from dbt_armor.cli.options import (
+    FILE,
     api_url_option,
     format_option,
     manifest_option,
@@ -182,7 +183,7 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
 
 
 @command.command(name="apply")
-@click.argument("plan_file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.argument("plan_file", type=FILE, required=False)
 @_common
 @click.option("--prune", is_flag=True, help="Also delete managed rules no longer in dbt.")
 def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
