@@ -6,6 +6,7 @@ does not own goes to dbt unchanged. The API key is never part of dbt's argv or e
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -94,9 +95,34 @@ def add_excludes(args: list[str], selectors: Sequence[str]) -> list[str]:
     return [*out, "--exclude", *selectors]
 
 
+def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """Import the HTTP client and report renderers and build the client on a thread, so that
+    work (and the TLS trust store load, which releases the GIL) overlaps dbt's parse.
+
+    The third-party modules both threads need are imported here first, on the caller's
+    thread, so the two never initialise the same module concurrently.
+    """
+    import httpx  # noqa: F401
+    import pydantic  # noqa: F401
+
+    holder: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            from dbt_armor.api.client import ArmorClient
+
+            holder["client"] = ArmorClient.from_settings(settings)
+            import dbt_armor.cli.gate_report  # noqa: F401
+        except BaseException as exc:  # re-raised on the caller's thread
+            holder["error"] = exc
+
+    thread = threading.Thread(target=work, name="dbt-armor-warm-up", daemon=True)
+    thread.start()
+    return thread, holder
+
+
 def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> int:
     """Gate (and, for a wrapper command, run dbt). Returns the process exit code."""
-    from dbt_armor.api.client import ArmorClient
     from dbt_armor.config import resolve_settings
     from dbt_armor.gate.api import check, prepare, write_outputs
 
@@ -112,19 +138,29 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             hint="export ARMOR_API_KEY=aa_live_... (never put it in a file)",
         )
     wanted = command or opts.get("gate_command") or "build"
-    if opts.get("manifest") is not None:
-        from dbt_armor.gate.offline import prepare_from_manifest
+    warm, holder = _warm_up(settings)
+    try:  # the client is built meanwhile on the warm-up thread
+        if opts.get("manifest") is not None:
+            from dbt_armor.gate.offline import prepare_from_manifest
 
-        prepared = prepare_from_manifest(opts["manifest"], dbt_args, command=wanted)
-    else:
-        prepared = prepare(
-            project_dir,
-            dbt_args,
-            profiles_dir=Path(profiles) if profiles else None,
-            executable=opts["dbt_executable"],
-            mode=opts["dbt_mode"],
-            command=wanted,
-        )
+            prepared = prepare_from_manifest(opts["manifest"], dbt_args, command=wanted)
+        else:
+            prepared = prepare(
+                project_dir,
+                dbt_args,
+                profiles_dir=Path(profiles) if profiles else None,
+                executable=opts["dbt_executable"],
+                mode=opts["dbt_mode"],
+                command=wanted,
+            )
+    except BaseException:
+        warm.join()
+        if "client" in holder:
+            holder["client"].close()
+        raise
+    warm.join()
+    if "error" in holder:
+        raise holder["error"]
     policy = list(opts["policy"])
     if opts["max_age"] is not None:
         policy.append(f"max_age={opts['max_age']}")
@@ -134,7 +170,7 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
         "cache_ttl": opts["cache_ttl"],
         "deadline": opts["deadline"],
     }
-    with ArmorClient.from_settings(settings) as client:
+    with holder["client"] as client:
         result = check(
             prepared,
             settings,
@@ -143,11 +179,13 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             flag_policy=policy,
             run_overrides=overrides,
             refresh=opts["refresh"],
+            write=False,  # written once: now if dbt will not run, else after the run
         )
     from dbt_armor.cli.gate_report import emit_reports
 
     emit_reports(console, result, opts, json_out=json_out)
     if command is None or result.exit_code != 0:
+        write_outputs(prepared.target_dir, result)
         if opts.get("emit_env") is not None:
             from dbt_armor.cli.gate_report import env_vars
             from dbt_armor.report.artifact import write_env_file
@@ -161,10 +199,12 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
         args = add_excludes(args, result.skipped_selectors)
     env = env_vars(result.results_json)
     started = time.perf_counter()
-    code = int(prepared.invoker.run(command, args, env))
-    result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
-    result.artifact["exit_code"] = code
-    write_outputs(prepared.target_dir, result)
+    try:
+        code = int(prepared.invoker.run(command, args, env))
+        result.artifact["exit_code"] = code
+    finally:  # the artifact exists even when dbt itself raised
+        result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
+        write_outputs(prepared.target_dir, result)
     if opts.get("publish_lineage"):
         try:
             from dbt_armor.lineage import publish_best_effort

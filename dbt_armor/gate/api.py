@@ -6,6 +6,7 @@ writes the artifacts. Exposes ``prepare``/``check`` for the CLI; never runs dbt 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from dbt_armor.gate.policy import (
     parse_run_options,
     split_project_gate,
 )
+from dbt_armor.project.manifest import Manifest
 from dbt_armor.report.artifact import write_gate_json, write_skipped
 
 __all__ = ["GateResult", "Prepared", "check", "gate", "prepare"]
@@ -58,6 +60,34 @@ def _selectors(manifest: Any, selection: Any) -> dict[str, str]:
     return out
 
 
+_DEFAULT_SELECTOR = re.compile(r"^\s*-?\s*default\s*:", re.M)
+
+
+def _select_everything(
+    project_dir: Path, manifest: Any, dbt_args: Sequence[str], command: str
+) -> tuple[frozenset[str], dict[str, str]] | None:
+    """With no selection flags dbt selects every node of the command's resource types: take
+    them from the manifest instead of asking ``dbt ls``. None when ls is needed (a selection
+    flag, or a selectors.yml that may declare a default selector).
+    """
+    from dbt_armor.dbt.args import SELECTION_FLAGS, SELECTION_SWITCHES, split_args
+    from dbt_armor.project.select import Selector
+
+    if not isinstance(manifest, Manifest):
+        return None
+    flags = {a.partition("=")[0] for a in dbt_args if a.startswith("-")}
+    if flags & (set(SELECTION_FLAGS) | SELECTION_SWITCHES):
+        return None
+    args = split_args(command, dbt_args)
+    project = Path(args.project_dir) if args.project_dir else Path(project_dir)
+    for name in ("selectors.yml", "selectors.yaml"):
+        file = project / name
+        if file.is_file() and _DEFAULT_SELECTOR.search(file.read_text(errors="replace")):
+            return None
+    chosen = Selector(manifest).select((), (), args.resource_types, args.exclude_resource_types)
+    return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
+
+
 def prepare(
     project_dir: Path,
     dbt_args: Sequence[str],
@@ -85,14 +115,19 @@ def prepare(
         manifest = load_manifest(manifest_path)
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
-    selection = invoker.select(list(dbt_args), command=command)
+    everything = _select_everything(project_dir, manifest, dbt_args, command)
+    if everything is not None:
+        selected, selectors = everything
+    else:
+        selection = invoker.select(list(dbt_args), command=command)
+        selected = frozenset(str(u) for u in getattr(selection, "unique_ids", []) or [])
+        selectors = _selectors(manifest, selection)
     timings["select"] = time.perf_counter() - started
-    selected = frozenset(str(u) for u in getattr(selection, "unique_ids", []) or [])
     return Prepared(
         manifest,
         manifest_path,
         selected,
-        _selectors(manifest, selection),
+        selectors,
         invoker,
         manifest_path.parent,
         timings,
