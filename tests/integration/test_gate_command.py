@@ -132,3 +132,21 @@ def test_cli_gates_the_sources_of_the_wrapped_command(
         assert RecordingInvoker.calls[-1][0] == argv[0]  # dbt ran the wrapped command
     else:
         assert all(c[0] == "select" for c in RecordingInvoker.calls)
+
+
+def test_dbt_ls_runs_only_when_something_is_selected_explicitly(fake_dbt: Path) -> None:
+    def selects(args: list[str]) -> int:
+        RecordingInvoker.calls = []
+        prepare(fake_dbt, args, command="build")
+        return sum(c[0] == "select" for c in RecordingInvoker.calls)
+
+    assert selects([]) == 0  # every model/seed/snapshot, read from the manifest
+    assert selects(["--resource-type", "model", "--target", "prod"]) == 0
+    assert selects(["--select", "stg_orders"]) == 1
+    assert selects(["--exclude=stg_orders"]) == 1
+    assert selects(["--state", "prod-target"]) == 1
+    (fake_dbt / "selectors.yml").write_text(
+        "selectors:\n  - name: nightly\n    default: true\n"
+        "    definition: {method: tag, value: nightly}\n"
+    )
+    assert selects([]) == 1  # dbt would apply the default selector: let it
