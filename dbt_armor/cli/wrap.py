@@ -15,8 +15,6 @@ from typing import Any
 import click
 from rich.console import Console
 
-from dbt_armor.errors import ConfigError
-
 PASS_THROUGH = {
     "ignore_unknown_options": True,
     "allow_extra_args": True,
@@ -132,11 +130,7 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     json_out = opts["fmt"] == "json"
     console = Console(stderr=json_out, highlight=False)
     settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=project_dir)
-    if settings.api_key is None:
-        raise ConfigError(
-            "no API key for the platform",
-            hint="export ARMOR_API_KEY=aa_live_... (never put it in a file)",
-        )
+    settings.require_key()  # one wording for a missing or empty key, before dbt starts
     wanted = command or opts.get("gate_command") or "build"
     warm, holder = _warm_up(settings)
     try:  # the client is built meanwhile on the warm-up thread
