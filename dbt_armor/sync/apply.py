@@ -17,7 +17,7 @@ from typing import Any
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessScheduleCreate, ReferentialCheckCreate, ValidityRuleCreate
 from dbt_armor.errors import ApiError, ApiStatusError, NotFoundError, PlanError, ServerError
-from dbt_armor.sync.dedupe import remove_concurrent_copies
+from dbt_armor.sync.dedupe import SCHEDULE_FIELDS, remove_concurrent_copies
 from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan, fingerprint
@@ -86,8 +86,15 @@ class _Reconciler:
         return min(ids) if ids else None
 
     def _find_schedule(self, change: Change) -> str | None:
+        """A schedule as the payload describes, other than the one a replace is removing (the
+        path alone would match that one, or a copy that does not follow dbt)."""
+        body = change.payload or {}
         for sched in self.client.freshness.iter_schedules(asset_id=change.data_source):
-            if sched.table_path.lower() == change.table_path.lower():
+            if (
+                sched.id != change.remote_id
+                and sched.table_path.lower() == change.table_path.lower()
+                and all(getattr(sched, f) == body.get(f) for f in SCHEDULE_FIELDS)
+            ):
                 return sched.id
         return None
 

@@ -16,7 +16,8 @@ from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.model import Action, Change, Kind
 
 _CREATES = (Action.CREATE, Action.REPLACE)
-_SCHEDULE_FIELDS = ("check_interval", "expected_interval_hours", "freshness_column")
+# what tells two schedules on one table apart (they carry no marker)
+SCHEDULE_FIELDS = ("check_interval", "expected_interval_hours", "freshness_column")
 
 
 def _order(created_at: datetime | None, ident: str) -> tuple[bool, str, str]:
@@ -73,14 +74,14 @@ def _schedules(client: ArmorClient, ds: str, changes: list[Change]) -> int:
     wanted = {
         (
             str(c.payload.get("table_path", "")).lower(),
-            *(c.payload.get(f) for f in _SCHEDULE_FIELDS),
+            *(c.payload.get(f) for f in SCHEDULE_FIELDS),
         )
         for c in changes
         if c.payload
     }
     groups: dict[Any, list[tuple[Any, str]]] = {}
     for sched in client.freshness.iter_schedules(asset_id=ds):
-        ident = (sched.table_path.lower(), *(getattr(sched, f) for f in _SCHEDULE_FIELDS))
+        ident = (sched.table_path.lower(), *(getattr(sched, f) for f in SCHEDULE_FIELDS))
         if ident in wanted:
             groups.setdefault(ident, []).append((_order(sched.created_at, sched.id), sched.id))
     return _delete_extra(client, Kind.FRESHNESS, ds, groups)

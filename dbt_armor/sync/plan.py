@@ -1,7 +1,8 @@
 """Diff desired rule specs against the managed remote state into a Plan (pure).
 
 Only remote objects carrying our marker are updated, replaced or deleted; freshness schedules
-are matched by table path and never deleted. The clock is a parameter; no HTTP here.
+are matched by table path (every copy on a path follows dbt) and never deleted. The clock is a
+parameter; no HTTP here.
 """
 
 from __future__ import annotations
@@ -80,10 +81,10 @@ def build_plan(
     """``scope`` = the selected node ids; deletes are limited to rules of those nodes."""
     desired = [s for s in translation.specs if scope is None or s.node_id in scope]
     by_key: dict[tuple[Kind, str], list[RemoteItem]] = {}
-    schedules: dict[tuple[str, str], RemoteItem] = {}
+    schedules: dict[tuple[str, str], list[RemoteItem]] = {}
     for item in sorted(remote.items, key=lambda i: i.remote_id):
         if item.kind is Kind.FRESHNESS:
-            schedules.setdefault((item.data_source, item.table_path.lower()), item)
+            schedules.setdefault((item.data_source, item.table_path.lower()), []).append(item)
         elif item.key is not None:
             by_key.setdefault((item.kind, item.key), []).append(item)
     changes: list[Change] = []
@@ -91,8 +92,13 @@ def build_plan(
     for spec in desired:
         wanted.add((spec.kind, spec.key))
         if spec.kind is Kind.FRESHNESS:
-            found = schedules.get((spec.data_source, spec.table_path.lower()))
-            changes.append(_diff(spec, found, dialect, spec_hash(spec)))
+            # Schedules carry no marker, so copies on one path cannot be told apart: bring each
+            # into line. Managing only one would depend on id order, which a replace changes,
+            # and would leave a copy that contradicts dbt (the plan would never settle).
+            copies = schedules.get((spec.data_source, spec.table_path.lower()), [])
+            if not copies:
+                changes.append(_diff(spec, None, dialect, spec_hash(spec)))
+            changes.extend(_diff(spec, found, dialect, spec_hash(spec)) for found in copies)
             continue
         candidates = by_key.get((spec.kind, spec.key), [])
         want_hash = spec_hash(spec)

@@ -201,3 +201,42 @@ def test_clearing_a_field_is_a_replace(translation: Translation) -> None:
     assert [(d.field, d.before, d.after) for d in change.diffs] == [
         ("alert_threshold_percent", 5.0, None)
     ]
+
+
+def test_every_copy_of_a_schedule_follows_dbt_so_a_replace_converges(
+    translation: Translation,
+) -> None:
+    """Two schedules on one table, both with a freshness column dbt no longer sets: each is
+    replaced. Managing one copy only left the other behind, and as the replacement gets a new
+    id that sorts after the copy, the next plan picked the copy and replaced again."""
+    spec = next(s for s in translation.specs if s.key == "source.shop.raw.customers::freshness")
+    assert spec.kind is Kind.FRESHNESS and spec.freshness_column is None
+    copies = [as_remote(replace(spec, freshness_column="loaded_at"), n) for n in (0, 1)]
+    remote = RemoteState(items=tuple(copies), data_sources=())
+    first = [c for c in plan_for(translation, remote).changes if c.key == spec.key]
+    assert [(c.action, c.remote_id) for c in first] == [
+        (Action.REPLACE, "s0"),
+        (Action.REPLACE, "s1"),
+    ]
+    assert all(c.reason == "a field must be cleared, which PATCH cannot do" for c in first)
+    for c in first:
+        assert [(d.field, d.before, d.after) for d in c.diffs] == [
+            ("freshness_column", "loaded_at", None)
+        ]
+
+    made = [item_from_schedule(FreshnessSchedule.model_validate(
+        {**(c.payload or {}), "id": f"s{n}"}), "warehouse") for n, c in enumerate(first, 2)
+    ]  # fmt: skip
+    after = RemoteState(items=tuple(made), data_sources=())
+    second = [c for c in plan_for(translation, after).changes if c.key == spec.key]
+    assert [(c.action, c.remote_id) for c in second] == [
+        (Action.UNCHANGED, "s2"),
+        (Action.UNCHANGED, "s3"),
+    ]
+
+    half = RemoteState(items=(copies[1], made[0]), data_sources=())  # only one copy was replaced
+    third = [c for c in plan_for(translation, half).changes if c.key == spec.key]
+    assert [(c.action, c.remote_id) for c in third] == [
+        (Action.REPLACE, "s1"),
+        (Action.UNCHANGED, "s2"),
+    ]
