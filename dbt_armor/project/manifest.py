@@ -5,6 +5,7 @@ read the environment, or know about the platform.
 
 from __future__ import annotations
 
+import gc
 import re
 from pathlib import Path
 from typing import Any
@@ -150,7 +151,13 @@ def load_manifest(path: str | Path) -> Manifest:
 
 
 def decode_manifest(data: bytes, source: str = "<manifest>") -> Manifest:
-    """Decode manifest bytes (``source`` names the file in errors)."""
+    """Decode manifest bytes (``source`` names the file in errors).
+
+    The cyclic garbage collector is paused while decoding: the decoded tree holds no cycles,
+    and collections triggered by its hundreds of thousands of allocations tripled the time.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         manifest = _DECODER.decode(data)
     except msgspec.DecodeError as exc:
@@ -160,6 +167,9 @@ def decode_manifest(data: bytes, source: str = "<manifest>") -> Manifest:
             f"{source}: expected JSON, found unreadable content ({exc})",
             hint="regenerate it with `dbt parse`",
         ) from None
+    finally:
+        if collecting:
+            gc.enable()
     _check_version(manifest.metadata.dbt_schema_version, source)
     version = manifest.metadata.schema_version or 0
     if version > SUPPORTED_VERSIONS[-1]:
