@@ -15,6 +15,7 @@ from pathlib import Path
 import msgspec
 
 from dbt_armor.errors import ManifestError
+from dbt_armor.project.manifest import paused_gc
 
 ASSET_TYPES = frozenset({"model", "seed", "snapshot"})
 
@@ -88,7 +89,8 @@ def load_diff_manifest(path: Path, role: str) -> DiffManifest:
         else "run `dbt parse` in the PR checkout first"
     )
     try:
-        return _DECODER.decode(path.read_bytes())
+        with paused_gc():
+            return _DECODER.decode(path.read_bytes())
     except FileNotFoundError as exc:
         raise ManifestError(f"no {role} manifest at {path}", hint=hint) from exc
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:

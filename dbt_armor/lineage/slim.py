@@ -11,6 +11,8 @@ from typing import Any
 
 import msgspec
 
+from dbt_armor.project.manifest import paused_gc
+
 # Resource types that are assets in the platform's lineage graph. Tests, analyses, operations,
 # macros, docs and semantic objects carry no lineage and are dropped from the slim document.
 LINEAGE_NODE_TYPES = frozenset({"model", "seed", "snapshot"})
@@ -137,7 +139,8 @@ def _slim_source(src: SlimSource) -> SlimSource:
 def build_slim(raw: bytes) -> SlimManifest:
     """Decode a manifest's bytes into the slim lineage document (tests and macros dropped)."""
     try:
-        doc = _DECODER.decode(raw)
+        with paused_gc():
+            doc = _DECODER.decode(raw)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise SlimDecodeError(str(exc)) from exc
     nodes = {
