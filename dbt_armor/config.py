@@ -1,13 +1,12 @@
 """Settings resolved once: flags > env ARMOR_* > dbt_armor.yml > ~/.armor/config.yaml > defaults.
 
-Owns reading configuration and the Secret type. Reading has no side effects (creates nothing)
-and never puts the API key in a message, repr or warning.
+Owns reading configuration; the key is held in a dbt_armor.secret.Secret. Reading has no side
+effects (creates nothing) and never puts the API key in a message, repr or warning.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from dbt_armor.errors import ConfigError
+from dbt_armor.secret import Secret as Secret  # re-exported: callers import it from here too
 
 DEFAULT_API_URL = "https://api.anomalyarmor.ai/api/v1"
 DEFAULT_TIMEOUT = 30.0
@@ -41,42 +41,6 @@ PROJECT_KEYS: dict[str, frozenset[str] | None] = {
     "lineage": None,
 }
 HOME_KEYS = frozenset({"api_key", "api_url", "timeout", "retry_attempts", "tier"})
-_KEY_PREFIX = re.compile(r"^aa_[a-z]+_")
-
-
-class Secret:
-    """A string that never shows itself: ``repr``/``str`` give ``aa_live_…abcd``."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The raw value. Only the HTTP transport should call this."""
-        return self._value
-
-    @property
-    def masked(self) -> str:
-        match = _KEY_PREFIX.match(self._value)
-        prefix = match.group(0) if match else ""
-        tail = self._value[-4:] if len(self._value) - len(prefix) >= 12 else ""
-        return f"{prefix}…{tail}"
-
-    def __repr__(self) -> str:
-        return f"Secret({self.masked!r})"
-
-    def __str__(self) -> str:
-        return self.masked
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __reduce__(self) -> Any:
-        raise TypeError("a Secret cannot be pickled")
 
 
 @dataclass(frozen=True)

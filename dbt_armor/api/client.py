@@ -26,7 +26,8 @@ from dbt_armor.api.transport import Stats, Transport
 from dbt_armor.errors import ConfigError
 
 if TYPE_CHECKING:
-    from dbt_armor.config import Secret, Settings
+    from dbt_armor.config import Settings
+    from dbt_armor.secret import Secret
 
 log = logging.getLogger("dbt_armor.api")
 DEFAULT_BASE_URL = "https://api.anomalyarmor.ai/api/v1"
@@ -68,7 +69,7 @@ class ArmorClient:
         max_response_bytes: int = 50 * 1024 * 1024,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        from dbt_armor.config import Secret
+        from dbt_armor.secret import Secret
 
         self._key = api_key if isinstance(api_key, Secret) or api_key is None else Secret(api_key)
         if self._key is not None:
