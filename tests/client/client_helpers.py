@@ -9,7 +9,7 @@ import httpx
 
 from dbt_armor.api import ArmorClient
 
-KEY = "aa_live_k8jd92hf8j2hd98fh2d9h2f98h2d9SECR"
+KEY = "aa_test_k8jd92hf8j2hd98fh2d9h2f98h2d9SECR"
 BASE = "https://api.example.test/api/v1"
 
 

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from dbt_armor.cli.doctor import command, dbt_engine
 
-KEY = "aa_live_doctordoctordoctordoctordoctor9876"
+KEY = "aa_test_doctordoctordoctordoctordoctor9876"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -87,7 +87,7 @@ def test_healthy_setup_reports_everything_and_only_reads(server: str, tmp_path: 
     report = json.loads(out)
     rows = {r["name"]: r for r in report["config"]}
     assert (
-        rows["api_key"]["value"] == "aa_live_…9876"
+        rows["api_key"]["value"] == "aa_test_…9876"
         and rows["api_key"]["source"] == "env ARMOR_API_KEY"
     )
     assert rows["api_url"]["value"] == server + "/api/v1"
@@ -104,14 +104,14 @@ def test_text_output_has_table_and_masks_key(server: str, tmp_path: Path) -> Non
         ["--project-dir", str(tmp_path), "--api-url", server], {"ARMOR_API_KEY": KEY}, tmp_path
     )
     assert code == 0
-    assert "dbt-armor doctor" in out and "aa_live_…9876" in out and KEY not in out
+    assert "dbt-armor doctor" in out and "aa_test_…9876" in out and KEY not in out
     assert "flag" in out  # --api-url provenance
 
 
 def test_wrong_key_exits_2(server: str, tmp_path: Path) -> None:
     code, out = _run(
         ["--format", "json"],
-        {"ARMOR_API_KEY": "aa_live_wrongwrongwrongwrongwrong", "ARMOR_API_URL": server},
+        {"ARMOR_API_KEY": "aa_test_wrongwrongwrongwrongwrong", "ARMOR_API_URL": server},
         tmp_path,
     )
     assert code == 2

@@ -58,7 +58,7 @@ def test_debug_log_has_method_path_status_attempt(caplog: pytest.LogCaptureFixtu
 
 def test_secret_masking() -> None:
     secret = Secret(KEY)
-    assert str(secret) == repr(secret)[8:-2] == "aa_live_…SECR"
+    assert str(secret) == repr(secret)[8:-2] == "aa_test_…SECR"
     assert KEY not in f"{secret} {secret!r} {[secret]}"
     assert secret.reveal() == KEY
     assert Secret("short").masked == "…"

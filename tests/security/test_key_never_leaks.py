@@ -35,7 +35,7 @@ from dbt_armor.emulator import EmulatorConfig, EmulatorServer
 from dbt_armor.emulator.config import ApiKey
 from dbt_armor.errors import ArmorError
 
-CANARY = "aa_live_LEAKCANARY0123456789abcdefghijklmnop"
+CANARY = "aa_test_LEAKCANARY0123456789abcdefghijklmnop"
 # The whole key, its distinctive middle, a tail longer than a mask shows, and encodings an
 # Authorization header could end up in.
 FRAGMENTS = (

@@ -20,7 +20,7 @@ from dbt_armor.cli.main import cli
 from dbt_armor.config import Settings, resolve_settings
 from dbt_armor.errors import ConfigError
 
-KEY = "aa_live_tlstest0123456789abcdefghijklmnop"
+KEY = "aa_test_tlstest0123456789abcdefghijklmnop"
 TLS_WARNING = "TLS verification is disabled"
 
 

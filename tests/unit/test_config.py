@@ -10,9 +10,9 @@ import pytest
 from dbt_armor.config import DEFAULT_API_URL, Secret, resolve_settings
 from dbt_armor.errors import ConfigError
 
-KEY_HOME = "aa_live_homehomehomehomehomehomehome0001"
-KEY_ENV = "aa_live_envenvenvenvenvenvenvenvenvenv0002"
-KEY_FLAG = "aa_live_flagflagflagflagflagflagflag0003"
+KEY_HOME = "aa_test_homehomehomehomehomehomehome0001"
+KEY_ENV = "aa_test_envenvenvenvenvenvenvenvenvenv0002"
+KEY_FLAG = "aa_test_flagflagflagflagflagflagflag0003"
 
 
 @pytest.fixture
