@@ -23,6 +23,7 @@ from dbt_armor.ci.model import (
 )
 from dbt_armor.ci.sync_rows import sync_rows
 from dbt_armor.errors import ApiError, ArmorError, NotFoundError
+from dbt_armor.project.graph import upstream_sources
 
 if TYPE_CHECKING:
     from dbt_armor.api import ArmorClient
@@ -85,20 +86,10 @@ def _decision(
     return decide(infos, facts, policies, now)
 
 
-def _feeds(pr: DiffManifest, changes: ChangeSet) -> dict[str, frozenset[str]]:
-    """source unique_id -> the in-scope nodes below it."""
-    out: dict[str, set[str]] = {s: set() for s in changes.upstream_sources}
-    for node in changes.modified_plus:
-        stack, seen = list(pr.parent_map.get(node, ())), set()
-        while stack:
-            cur = stack.pop()
-            if cur in seen:
-                continue
-            seen.add(cur)
-            if cur in out:
-                out[cur].add(node)
-            stack.extend(pr.parent_map.get(cur, ()))
-    return {k: frozenset(v) for k, v in out.items()}
+def _feeds(manifest: Manifest, changes: ChangeSet) -> dict[str, frozenset[str]]:
+    """source unique_id -> the in-scope nodes below it (the gate's own DAG walk)."""
+    feeds = upstream_sources(manifest, changes.modified_plus)
+    return {s: feeds.get(s, frozenset()) for s in changes.upstream_sources}
 
 
 def _unmapped_cause(uid: str, changes: ChangeSet, status: str) -> str:
@@ -168,7 +159,7 @@ def collect(
     scope = set(changes.upstream_sources) | set(changes.modified_plus)
     names = _resolve(manifest, scope, settings, target)
     source_names = {u: names[u] for u in changes.upstream_sources}
-    decision = _decision(client, manifest, settings, source_names, _feeds(pr, changes), now)
+    decision = _decision(client, manifest, settings, source_names, _feeds(manifest, changes), now)
 
     sources = tuple(
         SourceRow(
