@@ -175,19 +175,16 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             refresh=opts["refresh"],
             write=False,  # written once: now if dbt will not run, else after the run
         )
-    from dbt_armor.cli.gate_report import emit_reports
+    from dbt_armor.cli.gate_report import emit_reports, env_vars
 
     emit_reports(console, result, opts, json_out=json_out)
     if command is None or result.exit_code != 0:
         write_outputs(prepared.target_dir, result)
         if opts.get("emit_env") is not None:
-            from dbt_armor.cli.gate_report import env_vars
             from dbt_armor.report.artifact import write_env_file
 
             write_env_file(opts["emit_env"], env_vars(result.results_json))
         return result.exit_code
-    from dbt_armor.cli.gate_report import env_vars
-
     args = list(dbt_args)
     if result.options.mode == "skip" and result.skipped_selectors:
         args = add_excludes(args, result.skipped_selectors)
@@ -200,12 +197,9 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
         result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
         write_outputs(prepared.target_dir, result)
     if opts.get("publish_lineage"):
-        try:
-            from dbt_armor.lineage import publish_best_effort
+        from dbt_armor.lineage import publish_best_effort
 
-            publish_best_effort(settings, prepared.manifest_path, target, console)
-        except ImportError:
-            console.print("dbt-armor: warning: lineage publishing is not available")
+        publish_best_effort(settings, prepared.manifest_path, target, console)
     return code
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.errors import ConfigError, GateBlocked
+from dbt_armor.errors import GateBlocked
 from dbt_armor.gate.engine import GateResult, evaluate, policies_for, source_infos
 from dbt_armor.gate.fetch import targets_from
 from dbt_armor.gate.policy import (
@@ -234,6 +234,8 @@ def gate(
     if profiles_dir:
         args += ["--profiles-dir", str(profiles_dir)]
     settings = resolve_settings({"api_url": api_url}, project_dir=pdir)
+    if client is None:
+        settings.require_key()  # before dbt parses: a missing key is known up front
     overrides = {"on_api_error": on_api_error, "mode": mode}
     prepared = prepare(
         pdir,
@@ -245,8 +247,6 @@ def gate(
     )
     own = client is None
     if own:
-        if settings.api_key is None:
-            raise ConfigError("no API key", hint="set ARMOR_API_KEY in the environment")
         client = ArmorClient.from_settings(settings)
     try:
         pairs = [f"{k}={v}" for k, v in (policy or {}).items()]
