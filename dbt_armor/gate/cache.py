@@ -7,14 +7,13 @@ treated as empty, never as an error.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from dbt_armor.gate.facts import SourceFact, iso
+from dbt_armor.report.artifact import write_text
 
 CACHE_FILE = "armor_gate_cache.json"
 CACHE_VERSION = 1
@@ -40,12 +39,7 @@ def store(path: Path, facts: Iterable[SourceFact], now: datetime) -> None:
     entries = _read(path)
     for fact in facts:
         entries[fact.qualified_name] = {"fetched_at": iso(now), "fact": fact.to_json()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = json.dumps({"version": CACHE_VERSION, "entries": entries}, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".armor_gate_cache.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(body)
-    os.replace(tmp, path)
+    write_text(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, sort_keys=True))
 
 
 def load(

@@ -7,12 +7,12 @@ key, and never talks to the platform. The clock is a parameter.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from dbt_armor.report.artifact import write_text
 
 STATE_FILE = "armor_lineage_state.json"
 STATE_VERSION = 1
@@ -76,16 +76,8 @@ def save_record(target_dir: Path, key: str, record: PublishRecord) -> Path:
     path = target_dir / STATE_FILE
     entries = _read(path)
     entries[key] = record.to_json()
-    target_dir.mkdir(parents=True, exist_ok=True)
     payload = json.dumps({"version": STATE_VERSION, "entries": entries}, indent=2, sort_keys=True)
-    fd, tmp = tempfile.mkstemp(prefix=".armor_lineage_", dir=target_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload + "\n")
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text(path, payload + "\n")
     return path
 
 
