@@ -110,9 +110,7 @@ def prepare(
     started = time.perf_counter()
     invoker = make_invoker(project_dir, profiles_dir, executable=executable, mode=mode)
     manifest_path = Path(invoker.parse(list(dbt_args), command=command))
-    manifest = getattr(invoker, "manifest", None)
-    if manifest is None or not hasattr(manifest, "sources"):
-        manifest = load_manifest(manifest_path)
+    manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
     everything = _select_everything(project_dir, manifest, dbt_args, command)
