@@ -30,8 +30,8 @@ from dbt_armor.api import ArmorClient
 from dbt_armor.api.limiter import TIERS
 from dbt_armor.config import Settings
 from dbt_armor.emulator import ApiKey, EmulatorConfig, EmulatorServer
-from dbt_armor.gate.api import Prepared, check
 from dbt_armor.gate.fetch import DIRECT_MAX, PAGE
+from dbt_armor.gate.pipeline import Prepared, check
 from dbt_armor.project import decode_manifest
 
 LATENCY_MS = 50

@@ -18,16 +18,26 @@ _LAZY = {
     "ArmorClient": "dbt_armor.api.client",
     "ArmorError": "dbt_armor.errors",
     "GateBlocked": "dbt_armor.errors",
-    "gate": "dbt_armor.gate.api",
-    "GateResult": "dbt_armor.gate.api",
+    "gate": "dbt_armor.gate.public",
+    "GateResult": "dbt_armor.gate.result",
+    "GateOutcome": "dbt_armor.errors",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from dbt_armor.api.client import ArmorClient
-    from dbt_armor.errors import ArmorError, GateBlocked
-    from dbt_armor.gate.api import GateResult, gate
+    from dbt_armor.errors import ArmorError, GateBlocked, GateOutcome
+    from dbt_armor.gate.public import gate
+    from dbt_armor.gate.result import GateResult
 
-__all__ = ["ArmorClient", "ArmorError", "GateBlocked", "GateResult", "__version__", "gate"]
+__all__ = [
+    "ArmorClient",
+    "ArmorError",
+    "GateBlocked",
+    "GateOutcome",
+    "GateResult",
+    "__version__",
+    "gate",
+]
 
 
 def __getattr__(name: str) -> Any:

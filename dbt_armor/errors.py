@@ -7,7 +7,7 @@ through the public API.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import Enum, IntEnum
 from typing import Any
 
 
@@ -19,6 +19,38 @@ class ExitCode(IntEnum):
     USAGE = 2  # usage, configuration, input or internal error
     BLOCKED = 3  # the gate blocked the run (stale / invalid upstream data)
     PLATFORM_UNAVAILABLE = 4  # the platform could not be reached and the policy fails closed
+
+
+class GateOutcome(str, Enum):
+    """The run-level outcome of a gate; every output repeats it and its exit code."""
+
+    PASS = "pass"  # nothing to report
+    WARN = "warn"  # findings at warn level only; dbt runs
+    BLOCK = "block"  # a blocking finding: nothing runs
+    SKIP = "skip"  # a blocking finding: dbt runs without the affected nodes
+    UNAVAILABLE = "unavailable"  # the platform could not be asked; fail closed
+    UNCHECKED = "unchecked"  # the platform could not be asked; on_api_error=open lets dbt run
+    NO_SOURCES = "no_sources"  # the selection reads no upstream source
+    NOT_CONFIGURED = "not_configured"  # the platform knows none of the gated sources
+
+
+# The one table from outcomes to process exit codes (commands other than the gate map their
+# errors through ArmorError.exit_code).
+_OUTCOME_EXIT = {
+    GateOutcome.PASS: ExitCode.OK,
+    GateOutcome.WARN: ExitCode.OK,
+    GateOutcome.SKIP: ExitCode.OK,
+    GateOutcome.UNCHECKED: ExitCode.OK,
+    GateOutcome.NO_SOURCES: ExitCode.OK,
+    GateOutcome.BLOCK: ExitCode.BLOCKED,
+    GateOutcome.UNAVAILABLE: ExitCode.PLATFORM_UNAVAILABLE,
+    GateOutcome.NOT_CONFIGURED: ExitCode.USAGE,
+}
+
+
+def exit_code_for(outcome: GateOutcome) -> ExitCode:
+    """The process exit code of a gate outcome."""
+    return _OUTCOME_EXIT[outcome]
 
 
 class ArmorError(Exception):

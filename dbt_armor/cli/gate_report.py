@@ -13,12 +13,13 @@ from typing import Any
 
 from rich.console import Console
 
-from dbt_armor.gate.engine import GateResult
+from dbt_armor.gate.result import GateResult
 from dbt_armor.report.annotations import render_annotations
 from dbt_armor.report.artifact import write_text
 from dbt_armor.report.console import render_console
 from dbt_armor.report.junit import render_junit
 from dbt_armor.report.markdown import render_markdown
+from dbt_armor.report.summary import ICONS, checked_line, final_line
 
 CHUNK = 100_000
 
@@ -44,15 +45,36 @@ def env_vars(text: str) -> dict[str, str]:
 def emit_reports(
     console: Console, result: GateResult, opts: dict[str, Any], *, json_out: bool
 ) -> None:
+    """Every output of one gate run, each repeating the same outcome."""
+    checked = checked_line(result.checked) if result.checked else None
     render_console(
-        console, result.decision, mode=result.options.mode, skipped=result.skipped, note=result.note
+        console,
+        result.decision,
+        mode=result.options.mode,
+        skipped=result.skipped,
+        note=result.note,
+        header=checked,
+        final=final_line(result),
     )
     if opts.get("junit_xml"):
+        props = {"outcome": result.outcome.value, "exit_code": str(result.exit_code)}
+        if checked:
+            props["checked"] = checked
         write_text(
             Path(opts["junit_xml"]),
-            render_junit(result.decision, duration=result.timings.get("fetch", 0)),
+            render_junit(
+                result.decision, duration=result.timings.get("fetch", 0), properties=props
+            ),
         )
-    markdown = render_markdown(result.decision, mode=result.options.mode, skipped=result.skipped)
+    markdown = render_markdown(
+        result.decision,
+        mode=result.options.mode,
+        skipped=result.skipped,
+        title=ICONS[result.outcome],
+        checked=checked,
+        note=result.note,
+        verb="checked" if result.facts_from != "none" else "not checked",
+    )
     if opts.get("markdown"):
         write_text(Path(opts["markdown"]), markdown)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")

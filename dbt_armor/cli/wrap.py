@@ -22,64 +22,59 @@ PASS_THROUGH = {
 }
 
 
+# The options shared by the wrapper commands and ``dbt-armor gate``, in help order. To add
+# one, append a click.option here and read it from ``opts`` in run_gate.
+GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+    click.option(
+        "--on-fail",
+        "on_fail",
+        type=click.Choice(["block", "skip"]),
+        default=None,
+        help="block: run nothing (default); skip: skip only affected nodes.",
+    ),
+    click.option(
+        "--on-api-error",
+        type=click.Choice(["fail", "open", "cached"]),
+        default=None,
+        help="What to do when the platform cannot be reached.",
+    ),
+    click.option(
+        "--cache-ttl",
+        type=float,
+        default=None,
+        help="Hours a cached fact stays usable with --on-api-error cached (6); older is refused.",
+    ),
+    click.option(
+        "--deadline",
+        type=float,
+        default=None,
+        help="Seconds allowed for all platform reads (60).",
+    ),
+    click.option("--refresh", is_flag=True, help="Ask the platform to re-check first."),
+    click.option("--max-age", type=float, default=None, help="Stale after this many hours."),
+    click.option(
+        "--policy",
+        "policy",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Override a policy key for this run, e.g. stale=warn (repeatable).",
+    ),
+    click.option("--junit-xml", type=click.Path(path_type=Path), default=None),
+    click.option("--markdown", type=click.Path(path_type=Path), default=None),
+    click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
+    click.option("--dbt-executable", default=None, help="dbt binary for subprocess mode."),
+    click.option(
+        "--dbt-mode", type=click.Choice(["auto", "inprocess", "subprocess"]), default="auto"
+    ),
+    click.option("--api-url", default=None, help="Platform API URL (else ARMOR_API_URL)."),
+]
+
+
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """The options shared by the wrapper commands and ``dbt-armor gate``."""
-    opts = [
-        click.option(
-            "--on-fail",
-            "on_fail",
-            type=click.Choice(["block", "skip"]),
-            default=None,
-            help="block: run nothing (default); skip: skip only affected nodes.",
-        ),
-        click.option(
-            "--on-api-error",
-            type=click.Choice(["fail", "open", "cached"]),
-            default=None,
-            help="What to do when the platform cannot be reached.",
-        ),
-        click.option(
-            "--cache-ttl",
-            type=float,
-            default=None,
-            help="Hours a cached fact stays usable with --on-api-error cached (6).",
-        ),
-        click.option(
-            "--deadline",
-            type=float,
-            default=None,
-            help="Seconds allowed for all platform reads (60).",
-        ),
-        click.option("--refresh", is_flag=True, help="Ask the platform to re-check first."),
-        click.option("--max-age", type=float, default=None, help="Stale after this many hours."),
-        click.option(
-            "--policy",
-            "policy",
-            multiple=True,
-            metavar="KEY=VALUE",
-            help="Override a policy key for this run, e.g. stale=warn (repeatable).",
-        ),
-        click.option("--junit-xml", type=click.Path(path_type=Path), default=None),
-        click.option("--markdown", type=click.Path(path_type=Path), default=None),
-        click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text"),
-        click.option("--dbt-executable", default=None, help="dbt binary for subprocess mode."),
-        click.option(
-            "--dbt-mode", type=click.Choice(["auto", "inprocess", "subprocess"]), default="auto"
-        ),
-        click.option("--api-url", default=None, help="Platform API URL (else ARMOR_API_URL)."),
-    ]
-    for opt in reversed(opts):
+    """Apply GATE_OPTIONS to a click command."""
+    for opt in reversed(GATE_OPTIONS):
         func = opt(func)
     return func
-
-
-def _flag_value(args: Sequence[str], flag: str) -> str | None:
-    for i, arg in enumerate(args):
-        if arg == flag and i + 1 < len(args):
-            return args[i + 1]
-        if arg.startswith(flag + "="):
-            return arg.split("=", 1)[1]
-    return None
 
 
 def add_excludes(args: list[str], selectors: Sequence[str]) -> list[str]:
@@ -122,31 +117,24 @@ def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
 def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> int:
     """Gate (and, for a wrapper command, run dbt). Returns the process exit code."""
     from dbt_armor.config import resolve_settings
-    from dbt_armor.gate.api import check, prepare, write_outputs
+    from dbt_armor.dbt.env import environ_snapshot
+    from dbt_armor.dbt.invocation import resolve_invocation
+    from dbt_armor.gate.pipeline import check, prepare, write_outputs
 
-    project_dir = Path(_flag_value(dbt_args, "--project-dir") or ".")
-    profiles = _flag_value(dbt_args, "--profiles-dir")
-    target = _flag_value(dbt_args, "--target")
+    wanted = command or opts.get("gate_command") or "build"
+    invocation = resolve_invocation(wanted, dbt_args, environ_snapshot(), Path.cwd())
     json_out = opts["fmt"] == "json"
     console = Console(stderr=json_out, highlight=False)
-    settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=project_dir)
+    settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=invocation.project_dir)
     settings.require_key()  # one wording for a missing or empty key, before dbt starts
-    wanted = command or opts.get("gate_command") or "build"
     warm, holder = _warm_up(settings)
     try:  # the client is built meanwhile on the warm-up thread
         if opts.get("manifest") is not None:
             from dbt_armor.gate.offline import prepare_from_manifest
 
-            prepared = prepare_from_manifest(opts["manifest"], dbt_args, command=wanted)
+            prepared = prepare_from_manifest(opts["manifest"], invocation)
         else:
-            prepared = prepare(
-                project_dir,
-                dbt_args,
-                profiles_dir=Path(profiles) if profiles else None,
-                executable=opts["dbt_executable"],
-                mode=opts["dbt_mode"],
-                command=wanted,
-            )
+            prepared = prepare(invocation, executable=opts["dbt_executable"], mode=opts["dbt_mode"])
     except BaseException:
         warm.join()
         if "client" in holder:
@@ -169,7 +157,6 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             prepared,
             settings,
             client=client,
-            target=target,
             flag_policy=policy,
             run_overrides=overrides,
             refresh=opts["refresh"],
@@ -178,7 +165,7 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     from dbt_armor.cli.gate_report import emit_reports, env_vars
 
     emit_reports(console, result, opts, json_out=json_out)
-    if command is None or result.exit_code != 0:
+    if command is None or prepared.invoker is None or not result.verdict.runs_dbt:
         write_outputs(prepared.target_dir, result)
         if opts.get("emit_env") is not None:
             from dbt_armor.report.artifact import write_env_file
@@ -186,19 +173,20 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             write_env_file(opts["emit_env"], env_vars(result.results_json))
         return result.exit_code
     args = list(dbt_args)
-    if result.options.mode == "skip" and result.skipped_selectors:
+    if result.skipped_selectors:
         args = add_excludes(args, result.skipped_selectors)
     env = env_vars(result.results_json)
     started = time.perf_counter()
+    code: int | None = None
     try:
-        code = int(prepared.invoker.run(command, args, env))
-        result.artifact["exit_code"] = code
+        code = int(prepared.invoker.run(command, args, env, stdout_to_stderr=json_out))
     finally:  # the artifact exists even when dbt itself raised
-        result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
-        write_outputs(prepared.target_dir, result)
+        seconds = round(time.perf_counter() - started, 4)
+        write_outputs(prepared.target_dir, result, dbt_exit_code=code, dbt_seconds=seconds)
     if opts.get("publish_lineage"):
         from dbt_armor.lineage import publish_best_effort
 
+        target = invocation.target.value
         publish_best_effort(settings, prepared.manifest_path, target, console)
     return code
 

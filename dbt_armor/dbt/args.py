@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 # Flags that change what is parsed (forwarded to parse, ls and the run).
 PROJECT_FLAGS: Mapping[str, str] = {
@@ -84,10 +83,16 @@ class DbtArgs:
         return out
 
 
+# Short flags that click also accepts with the value attached (``-tprod``, ``-smy_model``).
+_SHORT_WITH_VALUE = frozenset({"-t", "-s", "-m"})
+
+
 def _flag_and_inline(arg: str) -> tuple[str, str | None]:
     if arg.startswith("--") and "=" in arg:
         name, _, value = arg.partition("=")
         return name, value
+    if not arg.startswith("--") and arg[:2] in _SHORT_WITH_VALUE and len(arg) > 2:
+        return arg[:2], arg[2:]
     return arg, None
 
 
@@ -137,14 +142,3 @@ def split_args(command: str, argv: Sequence[str]) -> DbtArgs:
         exclude_resource_types=tuple(excluded_types),
         values=values,
     )
-
-
-def target_dir(
-    project_dir: Path, args: DbtArgs, env: Mapping[str, str], configured: str | None
-) -> Path:
-    """Where dbt writes artifacts: --target-path > DBT_TARGET_PATH > dbt_project.yml > target.
-
-    dbt resolves a relative target path against the project directory.
-    """
-    chosen = args.target_path or env.get("DBT_TARGET_PATH") or configured or "target"
-    return project_dir / chosen

@@ -37,7 +37,7 @@ class SubprocessInvoker(DbtInvoker):
 
     def __init__(
         self,
-        project_dir: Path,
+        project_dir: Path | None,
         profiles_dir: Path | None,
         executable: str,
         secrets: Iterable[str] = (),

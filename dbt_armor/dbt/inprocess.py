@@ -52,7 +52,7 @@ class InProcessInvoker(DbtInvoker):
     mode = "inprocess"
 
     def __init__(
-        self, project_dir: Path, profiles_dir: Path | None, secrets: Iterable[str] = ()
+        self, project_dir: Path | None, profiles_dir: Path | None, secrets: Iterable[str] = ()
     ) -> None:
         super().__init__(project_dir, profiles_dir, secrets)
         self.dbt_manifest: Any = None  # dbt's own Manifest object, never our typed one

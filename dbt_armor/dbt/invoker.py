@@ -5,19 +5,20 @@ Owns the choice of engine and the shared parse → select → run flow; never im
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import importlib.util
+import os
 import shutil
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-import yaml
-
-from dbt_armor.dbt.args import DbtArgs, split_args, target_dir
+from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import environ_snapshot
+from dbt_armor.dbt.invocation import Invocation, resolve_invocation
 from dbt_armor.dbt.selection import Selection
 from dbt_armor.errors import DbtError, UsageError
 
@@ -31,28 +32,34 @@ class DbtInvoker(ABC):
     mode: str
 
     def __init__(
-        self, project_dir: Path, profiles_dir: Path | None, secrets: Iterable[str] = ()
+        self,
+        project_dir: Path | None = None,
+        profiles_dir: Path | None = None,
+        secrets: Iterable[str] = (),
     ) -> None:
-        self.project_dir = Path(project_dir)
+        # Directories a Python caller chose explicitly; None leaves dbt to resolve them
+        # (flags in argv, DBT_PROJECT_DIR, DBT_PROFILES_DIR, its own search), never overridden.
+        self.project_dir = Path(project_dir) if project_dir is not None else None
         self.profiles_dir = Path(profiles_dir) if profiles_dir is not None else None
         self.secrets = tuple(secrets)
         self.manifest_path: Path | None = None
 
     def _dirs(self, args: DbtArgs) -> list[str]:
-        """--project-dir/--profiles-dir from the invoker unless the dbt args already name them."""
+        """The caller's explicit directories, unless the dbt args already name them."""
         out: list[str] = []
-        if args.project_dir is None:
+        if args.project_dir is None and self.project_dir is not None:
             out += ["--project-dir", str(self.project_dir)]
         if args.profiles_dir is None and self.profiles_dir is not None:
             out += ["--profiles-dir", str(self.profiles_dir)]
         return out
 
-    def _project(self, args: DbtArgs) -> Path:
-        return Path(args.project_dir) if args.project_dir else self.project_dir
+    def invocation(self, args: DbtArgs) -> Invocation:
+        """The invocation dbt will see for ``args`` (with the caller's directories)."""
+        argv = [*args.argv, *self._dirs(args)]
+        return resolve_invocation(args.command, argv, environ_snapshot(), Path.cwd())
 
     def target_dir(self, args: DbtArgs) -> Path:
-        project = self._project(args)
-        return target_dir(project, args, environ_snapshot(), _configured_target_path(project))
+        return self.invocation(args).target_path
 
     def parse(self, argv: Sequence[str], command: str = "run") -> Path:
         """Parse the project (once) and return the path of the manifest.json it wrote."""
@@ -74,10 +81,23 @@ class DbtInvoker(ABC):
             return Selection(frozenset())
         return self._select(args)
 
-    def run(self, command: str, argv: Sequence[str], env_extra: Mapping[str, str]) -> int:
-        """Run ``dbt <command> <argv>`` with ``env_extra`` added; returns dbt's exit code."""
+    def run(
+        self,
+        command: str,
+        argv: Sequence[str],
+        env_extra: Mapping[str, str],
+        *,
+        stdout_to_stderr: bool = False,
+    ) -> int:
+        """Run ``dbt <command> <argv>`` with ``env_extra`` added; returns dbt's exit code.
+
+        ``stdout_to_stderr`` sends dbt's output to stderr (so stdout carries only our JSON).
+        """
         args = split_args(command, argv)
-        return self._run(command, [*argv, *self._dirs(args)], env_extra)
+        if not stdout_to_stderr:
+            return self._run(command, [*argv, *self._dirs(args)], env_extra)
+        with stdout_to_stderr_scope():
+            return self._run(command, [*argv, *self._dirs(args)], env_extra)
 
     @abstractmethod
     def _parse(self, args: DbtArgs) -> None: ...
@@ -89,13 +109,24 @@ class DbtInvoker(ABC):
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int: ...
 
 
-def _configured_target_path(project_dir: Path) -> str | None:
+@contextlib.contextmanager
+def stdout_to_stderr_scope() -> Iterator[None]:
+    """Point file descriptor 1 and sys.stdout at stderr for the block (dbt in-process or as a
+    child process), then restore both."""
+    sys.stdout.flush()
     try:
-        data = yaml.safe_load((project_dir / "dbt_project.yml").read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError):
-        return None
-    value = data.get("target-path") if isinstance(data, dict) else None
-    return value if isinstance(value, str) and "{{" not in value else None
+        saved: int | None = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
 
 
 def dbt_core_available() -> bool:
@@ -131,7 +162,7 @@ def find_executable(executable: str | None) -> str:
 
 
 def make_invoker(
-    project_dir: Path | str,
+    project_dir: Path | str | None = None,
     profiles_dir: Path | str | None = None,
     executable: str | None = None,
     mode: str = "auto",
@@ -142,7 +173,7 @@ def make_invoker(
     passed to dbt (ARMOR_API_KEY is always removed)."""
     if mode not in MODES:
         raise UsageError(f"unknown dbt mode {mode!r}", hint="use auto, inprocess or subprocess")
-    project = Path(project_dir)
+    project = Path(project_dir) if project_dir is not None else None
     profiles = Path(profiles_dir) if profiles_dir is not None else None
     if mode == "inprocess" or (mode == "auto" and executable is None and dbt_core_available()):
         if not dbt_core_available():

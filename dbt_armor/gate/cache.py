@@ -64,18 +64,49 @@ def load(
         age = now - fetched
         if age > timedelta(hours=ttl_hours) or age < timedelta(0):
             return None
-        hours = fact.hours_since_update
-        if hours is not None:
-            # The table kept ageing since the facts were fetched.
-            hours = hours + age.total_seconds() / 3600.0
-        out[uid] = SourceFact(
-            unique_id=uid,
-            qualified_name=qn,
-            status=fact.status,
-            hours_since_update=hours,
-            threshold_hours=fact.threshold_hours,
-            last_updated=fact.last_updated,
-            checked_at=fact.checked_at,
-            failures=fact.failures,
-        )
+        out[uid] = rejudge(fact, uid, qn, age, now)
     return out
+
+
+def rejudge(
+    fact: SourceFact, unique_id: str, qualified_name: str, age: timedelta, now: datetime
+) -> SourceFact:
+    """A cached fact as it stands ``now``: its age recomputed (the cached age plus the time
+    since the fetch, i.e. the last update time on our own clock; else from the cached
+    last-update time) and fresh/stale re-judged against the cached threshold. A cached answer
+    is never replayed as it was."""
+    hours = fact.hours_since_update
+    if hours is not None:
+        hours = hours + age.total_seconds() / 3600.0
+    elif fact.last_updated is not None:
+        hours = max(0.0, (now - fact.last_updated).total_seconds() / 3600.0)
+    status = fact.status
+    if status in ("fresh", "stale") and hours is not None and fact.threshold_hours is not None:
+        status = "stale" if hours > fact.threshold_hours else "fresh"
+    elif status == "fresh" and hours is None:
+        status = "unknown"  # nothing to re-judge from: never replay "fresh"
+    return SourceFact(
+        unique_id=unique_id,
+        qualified_name=qualified_name,
+        status=status,
+        hours_since_update=hours,
+        threshold_hours=fact.threshold_hours,
+        last_updated=fact.last_updated,
+        checked_at=fact.checked_at,
+        failures=fact.failures,
+    )
+
+
+def oldest_age_hours(path: Path, names: Iterable[str], now: datetime) -> float:
+    """Hours since the oldest of these names' cached facts was fetched (0 when none)."""
+    entries = _read(path)
+    oldest = 0.0
+    for name in names:
+        entry = entries.get(name)
+        if isinstance(entry, dict):
+            try:
+                fetched = datetime.fromisoformat(str(entry["fetched_at"]).replace("Z", "+00:00"))
+            except (KeyError, ValueError):
+                continue
+            oldest = max(oldest, (now - fetched).total_seconds() / 3600.0)
+    return oldest

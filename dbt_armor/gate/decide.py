@@ -48,6 +48,12 @@ class Decision:
         return [s for s in self.sources if s.outcome is Outcome.WARN]
 
 
+def relax(hint: str, key: str, level: Level) -> str:
+    """``hint``, plus the policy change that would let the run go on, only when it would
+    change the outcome (a finding at ``error``); never the policy already in force."""
+    return f"{hint}, or rerun with --policy {key}=warn" if level is Level.ERROR else hint
+
+
 def _hours(fact: SourceFact, now: datetime) -> float | None:
     if fact.hours_since_update is not None:
         return fact.hours_since_update
@@ -72,15 +78,15 @@ def _freshness_reasons(
             "not_monitored": f"{name} is not monitored on the platform (404)",
         }[status]
         hint = {
-            "unknown": "wait for the platform to learn the cadence, or set --policy unknown=warn",
-            "disabled": "enable monitoring for the table, or set --policy disabled=warn",
+            "unknown": "wait for the platform to learn the cadence",
+            "disabled": "enable monitoring for the table",
             "not_monitored": "add the table to the platform or check its qualified name "
-            "(dbt-armor map --check), or set --policy not_monitored=warn",
+            "(dbt-armor map --check)",
         }[status]
-        return [Reason(status, policy.level(status), text, hint)]
+        level = policy.level(status)
+        return [Reason(status, level, text, relax(hint, status, level))]
     hours = _hours(fact, now)
     level = policy.stale
-    hint = "check the loader, or rerun with --policy stale=warn"
     if (
         policy.use_dbt_freshness
         and hours is not None
@@ -93,12 +99,12 @@ def _freshness_reasons(
         else:
             return []
         text = f"{name} is {_fmt(hours)} old (dbt freshness threshold {_fmt(threshold)})"
-        return [Reason("stale", level, text, hint)]
+        return [Reason("stale", level, text, relax("check the loader", "stale", level))]
     if policy.max_age is not None and hours is not None:
         if hours <= policy.max_age:
             return []
         text = f"{name} is {_fmt(hours)} old (max_age {_fmt(policy.max_age)})"
-        return [Reason("stale", level, text, hint)]
+        return [Reason("stale", level, text, relax("check the loader", "stale", level))]
     if status != "stale":
         return []
     if hours is not None and fact.threshold_hours is not None:
@@ -107,7 +113,7 @@ def _freshness_reasons(
         text = f"{name} is stale: {_fmt(hours)} since its last update"
     else:
         text = f"{name} is stale on the platform"
-    return [Reason("stale", level, text, hint)]
+    return [Reason("stale", level, text, relax("check the loader", "stale", level))]
 
 
 def _counts(failure: RuleFailure, noun: str) -> str:
@@ -125,7 +131,7 @@ def _rule_reasons(info: SourceInfo, fact: SourceFact, policy: Policy) -> list[Re
             key = "referential"
             link = f" ({failure.detail})" if failure.detail else ""
             what = f"referential check {failure.name!r}{link} fails{_counts(failure, 'orphan')}"
-            hint = f"fix the orphan rows or rerun with --policy {key}=warn"
+            hint = relax("fix the orphan rows", key, policy.level(key))
         else:
             key = SEVERITY_KEYS.get(failure.severity.lower(), "validity_warning")
             parts = [p for p in (failure.detail, failure.column) if p]
@@ -134,7 +140,7 @@ def _rule_reasons(info: SourceInfo, fact: SourceFact, policy: Policy) -> list[Re
                 f"validity rule {failure.name!r} ({about}{failure.severity}) fails"
                 f"{_counts(failure, 'invalid')}"
             )
-            hint = f"fix the data or rerun with --policy {key}=warn"
+            hint = relax("fix the data", key, policy.level(key))
         out.append(Reason(key, policy.level(key), f"{info.qualified_name}: {what}", hint))
     return out
 

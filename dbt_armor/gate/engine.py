@@ -1,5 +1,5 @@
-"""One gate evaluation over an already-parsed manifest and selection: names, policy, facts,
-decision, skip set, on_api_error handling, artifacts. Shared by the CLI wrapper and the API.
+"""One gate evaluation over an already-parsed manifest and selection: source infos, policies,
+facts, per-source decisions and the run verdict. Shared by the CLI wrapper and the Python API.
 
 Does not parse dbt or select nodes (the caller did) and never passes the API key anywhere.
 """
@@ -8,50 +8,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.errors import ApiError, AuthenticationError, ExitCode, ForbiddenError
-from dbt_armor.gate import cache
-from dbt_armor.gate.decide import Decision, decide, skip_set
-from dbt_armor.gate.facts import Outcome, SourceFact, SourceInfo
-from dbt_armor.gate.fetch import FetchTarget, fetch_facts
+__all__ = ["GateResult", "evaluate", "policies_for", "source_infos"]
+
+from dbt_armor.errors import GateOutcome
+from dbt_armor.gate.decide import decide
+from dbt_armor.gate.facts import SourceFact, SourceInfo
+from dbt_armor.gate.fetch import FetchTarget
+from dbt_armor.gate.gather import gather
 from dbt_armor.gate.policy import Policy, RunOptions, parse_policy, resolve_policy
-from dbt_armor.gate.refresh import refresh_platform
-from dbt_armor.gate.results import artifact, results_json, results_payload
+from dbt_armor.gate.result import GateResult
+from dbt_armor.gate.verdict import GateRequest, conclude, settle
 
 HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
-
-
-@dataclass
-class GateResult:
-    """Everything one gate run found and decided."""
-
-    decision: Decision
-    options: RunOptions
-    exit_code: int
-    label: str  # pass | warn | block | error
-    generated_at: datetime
-    selected: frozenset[str] = frozenset()
-    skipped: list[str] = field(default_factory=list)
-    skipped_selectors: list[str] = field(default_factory=list)
-    facts_from: str = "platform"  # platform | cache | none
-    api_error: str | None = None
-    note: str | None = None
-    requests: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-    results_json: str = "{}"
-    artifact: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def blocked(self) -> bool:
-        return self.exit_code in (ExitCode.BLOCKED, ExitCode.PLATFORM_UNAVAILABLE)
-
-    @property
-    def outcome(self) -> str:
-        return self.label
 
 
 def _hours(rule: Any) -> float | None:
@@ -137,104 +109,50 @@ def evaluate(
     selectors: Mapping[str, str],
     refresh: bool = False,
     workers: int = 8,
-    timings: dict[str, float] | None = None,
+    timings: Mapping[str, float] | None = None,
+    checked: Mapping[str, Any] | None = None,
 ) -> GateResult:
-    """Fetch facts (or fall back per on_api_error), decide, compute skips, build outputs."""
-    timings = dict(timings or {})
+    """Fetch facts (or fall back per on_api_error), decide each source, conclude the run."""
+    spent = dict(timings or {})
     started = time.perf_counter()
-    facts: dict[str, SourceFact] | None = None
-    facts_from, api_error, note = "platform", None, None
-    cpath = cache.cache_path(target_dir) if target_dir is not None else None
-    refresh_results: dict[str, Any] = {}
-    notes: list[str] = []
-    try:
-        deadline = options.deadline
-        if refresh:
-            report = refresh_platform(
-                client, targets, workers=workers, budget=max(1.0, options.deadline / 2)
-            )
-            refresh_results, notes = report.results, list(report.warnings)
-            deadline = max(1.0, options.deadline - (time.perf_counter() - started))
-        facts = fetch_facts(
-            client, targets, workers=workers, deadline=deadline, results=refresh_results
-        )
-        if cpath is not None and facts:
-            cache.store(cpath, facts.values(), now())
-    except (AuthenticationError, ForbiddenError):
-        raise
-    except ApiError as exc:
-        api_error = str(exc)
-        if options.on_api_error == "cached" and cpath is not None:
-            wanted = {t.unique_id: t.qualified_name for t in targets}
-            facts = cache.load(cpath, wanted, now(), options.cache_ttl)
-            if facts is not None:
-                facts_from = "cache"
-                note = (
-                    f"platform unavailable ({exc}); using cached facts younger than "
-                    f"{options.cache_ttl:g} h"
-                )
-    timings["fetch"] = time.perf_counter() - started
+    got = gather(client, targets, options, now, target_dir, refresh=refresh, workers=workers)
+    spent["fetch"] = time.perf_counter() - started
     started = time.perf_counter()
     at = now()
-    requests = int(getattr(getattr(client, "stats", None), "requests", 0) or 0)
-    if facts is None and api_error is not None:
-        unknown = {
-            t.unique_id: SourceFact(t.unique_id, t.qualified_name, "unknown") for t in targets
-        }
-        decision = Decision(Outcome.PASS, ())
-        if options.on_api_error == "open":
-            decision = decide(infos, unknown, {k: Policy() for k in infos}, at)
-            decision = Decision(Outcome.WARN, decision.sources)
-            label, code, facts_from = "warn", int(ExitCode.OK), "none"
-            note = f"platform unavailable ({api_error}); running anyway (on_api_error=open)"
-        else:
-            label, code, facts_from = "error", int(ExitCode.PLATFORM_UNAVAILABLE), "none"
-            note = (
-                f"platform unavailable ({api_error}): not running (on_api_error="
-                f"{options.on_api_error}); retry later or use --on-api-error open|cached"
-            )
-        skipped: set[str] = set()
-    else:
-        decision = decide(infos, facts or {}, policies, at)
-        label = decision.outcome.value
-        blocked = [d.info.unique_id for d in decision.blocked]
-        skipped = skip_set(blocked, selected, descendants) if blocked else set()
-        code = int(ExitCode.BLOCKED) if decision.outcome is Outcome.BLOCK else int(ExitCode.OK)
-        if options.mode == "skip" and blocked and skipped != set(selected):
-            code = int(ExitCode.OK)
-    timings["decide"] = time.perf_counter() - started
-    note = "; ".join([*notes, *([note] if note else [])]) or None
-    skipped_sel = sorted(selectors.get(n, n) for n in skipped)
-    payload = results_payload(
-        decision, mode=options.mode, generated_at=at, blocked_nodes=skipped, decision_label=label
+    facts = got.facts if got.facts is not None else _unknown(targets)
+    decision = decide(infos, facts, policies, at)
+    blocked = {d.info.unique_id for d in decision.blocked}
+    affected = frozenset(descendants(blocked)) if blocked else frozenset()
+    request = GateRequest(
+        decision=decision,
+        facts_from=got.facts_from,
+        on_api_error=options.on_api_error,
+        mode=options.mode,
+        selected=selected,
+        affected=affected,
+        all_not_monitored=options.all_not_monitored,
     )
-    result = GateResult(
+    verdict = conclude(request)
+    decision = settle(decision, verdict, got.api_error, options.on_api_error)
+    spent["decide"] = time.perf_counter() - started
+    skipped = sorted(verdict.skip) if verdict.outcome is GateOutcome.SKIP else []
+    return GateResult(
         decision=decision,
         options=options,
-        exit_code=code,
-        label=label,
+        verdict=verdict,
         generated_at=at,
         selected=selected,
-        skipped=sorted(skipped),
-        skipped_selectors=skipped_sel,
-        facts_from=facts_from,
-        api_error=api_error,
-        note=note,
-        requests=requests,
-        timings=timings,
-        results_json=results_json(payload),
+        skipped=skipped,
+        skipped_selectors=sorted(selectors.get(n, n) for n in skipped),
+        facts_from=got.facts_from,
+        cache_age_hours=got.cache_age_hours,
+        api_error=got.api_error,
+        note="; ".join(got.notes) or None,
+        requests=int(getattr(getattr(client, "stats", None), "requests", 0) or 0),
+        timings=spent,
+        checked=dict(checked or {}),
     )
-    result.artifact = artifact(
-        decision,
-        options=options,
-        generated_at=at,
-        timings=timings,
-        requests=requests,
-        skipped=result.skipped,
-        skipped_selectors=skipped_sel,
-        decision_label=label,
-        api_error=api_error,
-        facts_from=facts_from,
-        exit_code=code,
-    )
-    return result
+
+
+def _unknown(targets: list[FetchTarget]) -> dict[str, SourceFact]:
+    return {t.unique_id: SourceFact(t.unique_id, t.qualified_name, "unknown") for t in targets}

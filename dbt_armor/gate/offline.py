@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dbt_armor.dbt.args import split_args
+from dbt_armor.dbt.invocation import Invocation
 from dbt_armor.errors import UsageError
-from dbt_armor.gate.api import Prepared
+from dbt_armor.gate.pipeline import Prepared
 from dbt_armor.project.manifest import load_manifest
 from dbt_armor.project.select import Selector
 
@@ -42,17 +43,18 @@ def selection_flags(command: str, dbt_args: Sequence[str]) -> tuple[list[str], l
     return select, exclude
 
 
-def prepare_from_manifest(
-    manifest_path: Path, dbt_args: Sequence[str], *, command: str = "build"
-) -> Prepared:
-    """Load ``manifest_path`` and select on it as ``dbt ls`` would for ``command``."""
+def prepare_from_manifest(manifest_path: Path, invocation: Invocation) -> Prepared:
+    """Load ``manifest_path`` and select on it as ``dbt ls`` would for the invocation's command.
+
+    Gate files go next to the manifest; the target and data source come from the invocation.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     manifest = load_manifest(manifest_path)
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
-    select, exclude = selection_flags(command, dbt_args)
-    args = split_args(command, dbt_args)
+    args = invocation.args
+    select, exclude = selection_flags(args.command, args.argv)
     chosen = Selector(manifest).select(
         select, exclude, args.resource_types, args.exclude_resource_types
     )
@@ -66,4 +68,5 @@ def prepare_from_manifest(
         None,
         Path(manifest_path).parent,
         timings,
+        invocation,
     )

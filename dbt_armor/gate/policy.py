@@ -27,8 +27,14 @@ LEVEL_KEYS = (
 )
 OTHER_KEYS = ("max_age", "use_dbt_freshness")
 # Run-level keys: accepted in dbt_armor.yml ``gate:`` and flags, not per source.
-RUN_KEYS = ("on_api_error", "mode", "cache_ttl", "deadline")
-RUN_CHOICES = {"on_api_error": ("fail", "open", "cached"), "mode": ("block", "skip")}
+RUN_KEYS = ("on_api_error", "mode", "cache_ttl", "deadline", "all_not_monitored")
+RUN_CHOICES = {
+    "on_api_error": ("fail", "open", "cached"),
+    "mode": ("block", "skip"),
+    # When the platform knows none of the gated sources: a configuration error (exit 2), or
+    # accepted on purpose (each source then follows its own not_monitored level).
+    "all_not_monitored": ("error", "accept"),
+}
 LEVEL_VALUES = tuple(level.value for level in Level)
 
 
@@ -65,6 +71,7 @@ class RunOptions:
     mode: str = "block"
     cache_ttl: float = 6.0  # hours
     deadline: float = 60.0  # seconds for all platform reads
+    all_not_monitored: str = "error"  # error | accept
 
 
 DEFAULT_POLICY = Policy()
@@ -157,11 +164,12 @@ def parse_run_options(
                     f"{where}: {key}={value!r} is not valid",
                     hint=f"allowed values: {', '.join(RUN_CHOICES[key])}",
                 )
-            opts = (
-                replace(opts, on_api_error=text)
-                if key == "on_api_error"
-                else replace(opts, mode=text)
-            )
+            if key == "on_api_error":
+                opts = replace(opts, on_api_error=text)
+            elif key == "mode":
+                opts = replace(opts, mode=text)
+            else:
+                opts = replace(opts, all_not_monitored=text)
         elif key in ("cache_ttl", "deadline"):
             try:
                 number = float(value)

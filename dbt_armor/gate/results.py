@@ -1,19 +1,20 @@
 """Builds the gate's outputs as data: the DBT_ARMOR_RESULTS JSON for dbt and the artifact dict.
 
-Pure: takes a Decision and run details, returns dicts/strings. Writing files is the caller's job.
+Pure: takes a GateResult, returns dicts/strings. Writing files is the caller's job.
 Nothing here ever sees the API key.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from dbt_armor.gate.decide import Decision, SourceDecision
+from dbt_armor.gate.decide import SourceDecision
 from dbt_armor.gate.facts import iso
-from dbt_armor.gate.policy import RunOptions
+
+if TYPE_CHECKING:
+    from dbt_armor.gate.result import GateResult
 
 SCHEMA_VERSION = 1
 RESULTS_VERSION = 1
@@ -32,22 +33,22 @@ def _source_entry(d: SourceDecision) -> dict[str, Any]:
     }
 
 
-def results_payload(
-    decision: Decision,
-    *,
-    mode: str,
-    generated_at: datetime,
-    blocked_nodes: Iterable[str] = (),
-    decision_label: str | None = None,
-) -> dict[str, Any]:
-    """The compact structure macros read through DBT_ARMOR_RESULTS (version 1)."""
+def results_payload(result: GateResult) -> dict[str, Any]:
+    """The compact structure macros read through DBT_ARMOR_RESULTS (version 1).
+
+    ``outcome`` is the run verdict; when the gate could not ask the platform (or the platform
+    knows none of the sources) every source entry says ``block`` unless on_api_error is open.
+    """
     return {
         "version": RESULTS_VERSION,
-        "decision": decision_label or decision.outcome.value,
-        "generated_at": iso(generated_at),
-        "mode": mode,
-        "sources": {d.info.unique_id: _source_entry(d) for d in decision.sources},
-        "blocked_nodes": sorted(blocked_nodes),
+        "decision": result.label,
+        "outcome": result.outcome.value,
+        "exit_code": result.exit_code,
+        "on_api_error": result.options.on_api_error,
+        "generated_at": iso(result.generated_at),
+        "mode": result.options.mode,
+        "sources": {d.info.unique_id: _source_entry(d) for d in result.decision.sources},
+        "blocked_nodes": sorted(result.verdict.skip),
     }
 
 
@@ -57,22 +58,12 @@ def results_json(payload: Mapping[str, Any]) -> str:
 
 
 def artifact(
-    decision: Decision,
-    *,
-    options: RunOptions,
-    generated_at: datetime,
-    timings: Mapping[str, float],
-    requests: int,
-    skipped: Iterable[str] = (),
-    skipped_selectors: Iterable[str] = (),
-    decision_label: str | None = None,
-    api_error: str | None = None,
-    facts_from: str = "platform",
-    exit_code: int | None = None,
+    result: GateResult, *, dbt_exit_code: int | None = None, dbt_seconds: float | None = None
 ) -> dict[str, Any]:
-    """The detailed, versioned ``target/armor_gate.json`` document."""
+    """The detailed, versioned ``target/armor_gate.json`` document (with dbt's exit code and
+    time when dbt ran after the gate)."""
     sources = []
-    for d in decision.sources:
+    for d in result.decision.sources:
         entry = d.fact.to_json()
         entry.update(
             {
@@ -84,19 +75,33 @@ def artifact(
             }
         )
         sources.append(entry)
+    timings = dict(result.timings)
+    if dbt_seconds is not None:
+        timings["dbt"] = dbt_seconds
+    counts = {
+        "sources": len(result.decision.sources),
+        "blocking": len(result.decision.blocked),
+        "warning": len(result.decision.warned),
+    }
     return {
         "schema_version": SCHEMA_VERSION,
-        "decision": decision_label or decision.outcome.value,
-        "mode": options.mode,
-        "generated_at": iso(generated_at),
-        "on_api_error": options.on_api_error,
-        "facts_from": facts_from,
-        "api_error": api_error,
+        "decision": result.label,
+        "outcome": result.outcome.value,
+        "exit_code": result.exit_code if dbt_exit_code is None else dbt_exit_code,
+        "gate_exit_code": result.exit_code,
+        "mode": result.options.mode,
+        "generated_at": iso(result.generated_at),
+        "on_api_error": result.options.on_api_error,
+        "facts_from": result.facts_from,
+        "cache_age_hours": result.cache_age_hours,
+        "api_error": result.api_error,
+        "note": result.note,
+        "checked": dict(result.checked),
+        "counts": counts,
         "sources": sources,
-        "policy": {"run": options.__dict__.copy()},
+        "policy": {"run": result.options.__dict__.copy()},
         "timings": {k: round(v, 4) for k, v in timings.items()},
-        "requests": requests,
-        "skipped": sorted(skipped),
-        "skipped_selectors": sorted(skipped_selectors),
-        "exit_code": exit_code,
+        "requests": result.requests,
+        "skipped": list(result.skipped),
+        "skipped_selectors": list(result.skipped_selectors),
     }

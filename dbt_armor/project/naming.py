@@ -123,6 +123,13 @@ class NameResolver:
         sources = dict(data_sources or {})
         configured = sources.get(target) if target is not None else None
         self.default_source = configured or sources.get("*") or default_data_source(adapter)
+        # How default_source was chosen, for reports ("what was checked and why").
+        if configured:
+            self.default_source_from = f"data_sources[{target!r}]"
+        elif sources.get("*"):
+            self.default_source_from = "data_sources['*']"
+        else:
+            self.default_source_from = f"adapter default ({adapter or 'unknown adapter'})"
         self._project_quoting = manifest.metadata.quoting or Quoting()
 
     def is_mappable(self, unique_id: str) -> bool:
@@ -149,6 +156,16 @@ class NameResolver:
             f"{unique_id}: not found in {self.manifest.path or 'the manifest'}",
             hint="check the unique_id, or re-run `dbt parse`",
         )
+
+    def data_source_origin(self, unique_id: str) -> str:
+        """How the data source of ``unique_id``'s name is chosen (meta.armor or data_sources)."""
+        item = self.manifest.get(unique_id)
+        armor = item.armor_meta if isinstance(item, Node | Source) else {}
+        for key in ("qualified_name", "data_source"):
+            value = armor.get(key)
+            if isinstance(value, str) and value:
+                return f"meta.armor.{key}"
+        return self.default_source_from
 
     def try_resolve(self, unique_id: str) -> QualifiedName | None:
         try:

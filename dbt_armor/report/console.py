@@ -44,8 +44,13 @@ def render_console(
     mode: str,
     skipped: Iterable[str] = (),
     note: str | None = None,
+    header: str | None = None,
+    final: str | None = None,
 ) -> None:
-    """Print the table of sources, then one line per problem with its fix."""
+    """Print what was checked, the table of sources, one line per problem with its fix, and
+    the final verdict line (``final``, else one built from the decision)."""
+    if header:
+        console.print(f"dbt-armor gate: checking {escape(header)}", highlight=False)
     table = Table(title="dbt-armor gate", title_justify="left", expand=False)
     table.add_column("source", no_wrap=True, overflow="fold")
     table.add_column("status", no_wrap=True)
@@ -79,6 +84,10 @@ def render_console(
             f"Skipping {len(skipped)} node(s) downstream of blocked sources: " + ", ".join(skipped),
             highlight=False,
         )
+    if final is not None:
+        style = STYLES["pass"] if final.startswith("Gate decision: pass") else "bold"
+        console.print(f"[{style}]{escape(final)}[/{style}]", highlight=False, soft_wrap=True)
+        return
     verdict = decision.outcome.value
     console.print(
         f"Gate decision: [{STYLES[verdict]}]{verdict}[/{STYLES[verdict]}] "

@@ -6,14 +6,20 @@ Pure rendering with xml.etree; never includes anything but the decision's own co
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 
 from dbt_armor.gate.decide import Decision
 from dbt_armor.gate.facts import Outcome
 
 
 def render_junit(
-    decision: Decision, *, suite: str = "dbt-armor gate", duration: float = 0.0
+    decision: Decision,
+    *,
+    suite: str = "dbt-armor gate",
+    duration: float = 0.0,
+    properties: Mapping[str, str] | None = None,
 ) -> str:
+    """``properties`` (outcome, exit code, target, data sources) go on the suite."""
     failures = len(decision.blocked)
     root = ET.Element("testsuites", name=suite)
     ts = ET.SubElement(
@@ -26,6 +32,10 @@ def render_junit(
         skipped="0",
         time=f"{duration:.3f}",
     )
+    if properties:
+        props = ET.SubElement(ts, "properties")
+        for name, value in properties.items():
+            ET.SubElement(props, "property", name=name, value=value)
     for d in decision.sources:
         case = ET.SubElement(
             ts,

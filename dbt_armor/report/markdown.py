@@ -20,14 +20,28 @@ def _hours(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def render_markdown(decision: Decision, *, mode: str, skipped: Iterable[str] = ()) -> str:
+def render_markdown(
+    decision: Decision,
+    *,
+    mode: str,
+    skipped: Iterable[str] = (),
+    title: str | None = None,
+    checked: str | None = None,
+    note: str | None = None,
+    verb: str = "checked",
+) -> str:
+    """The summary; ``title`` is the run outcome (else the decision's), ``checked`` what ran."""
     lines = [
-        f"## dbt-armor gate: {ICONS[decision.outcome.value]}",
+        f"## dbt-armor gate: {title or ICONS[decision.outcome.value]}",
         "",
-        f"{len(decision.sources)} upstream source(s) checked, "
+        f"{len(decision.sources)} upstream source(s) {verb}, "
         f"{len(decision.blocked)} blocking, {len(decision.warned)} warning; mode `{mode}`.",
         "",
     ]
+    if checked:
+        lines += [f"Checked {_cell(checked)}.", ""]
+    if note:
+        lines += [f"> {_cell(note)}", ""]
     if decision.sources:
         lines += [
             "| source | status | hours since update | threshold | outcome | why / what to do |",

@@ -21,7 +21,7 @@ import pytest
 from dbt_armor.api import ArmorClient
 from dbt_armor.cli.main import main
 from dbt_armor.config import Settings
-from dbt_armor.gate.api import Prepared, check
+from dbt_armor.gate.pipeline import Prepared, check
 from dbt_armor.project import NameResolver, load_manifest
 from dbt_armor.sync.keys import parse_marker
 from dbt_armor.sync.service import make_plan

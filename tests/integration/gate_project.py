@@ -16,8 +16,8 @@ import httpx
 
 from dbt_armor.config import Settings
 from dbt_armor.emulator import EmulatorServer
-from dbt_armor.gate.api import Prepared, check
 from dbt_armor.gate.engine import GateResult
+from dbt_armor.gate.pipeline import Prepared, check
 from dbt_armor.project import load_manifest
 
 DATA_SOURCE = "warehouse"

@@ -19,10 +19,12 @@ from click.testing import CliRunner
 import dbt_armor.dbt as dbt_pkg
 from dbt_armor.cli.main import cli
 from dbt_armor.dbt.args import DbtArgs
+from dbt_armor.dbt.invocation import resolve_invocation
 from dbt_armor.dbt.invoker import DbtInvoker
 from dbt_armor.dbt.selection import Selection
 from dbt_armor.emulator import EmulatorServer
-from dbt_armor.gate.api import prepare
+from dbt_armor.gate.pipeline import Prepared
+from dbt_armor.gate.pipeline import prepare as pipeline_prepare
 
 ORDERS = "source.shop.raw.orders"
 CUSTOMERS = "source.shop.raw.customers"
@@ -81,12 +83,20 @@ class RecordingInvoker(DbtInvoker):
 @pytest.fixture()
 def fake_dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     def make(project_dir: Any, profiles_dir: Any = None, **_: Any) -> DbtInvoker:
-        return RecordingInvoker(Path(project_dir), None)
+        return RecordingInvoker(project_dir, profiles_dir)
 
     monkeypatch.setattr(dbt_pkg, "make_invoker", make)
     RecordingInvoker.calls = []
     (tmp_path / "dbt_project.yml").write_text("name: shop\n")
+    # The selection is under test, not the all-not-monitored guard: accept unknown sources.
+    (tmp_path / "dbt_armor.yml").write_text("gate:\n  all_not_monitored: accept\n")
     return tmp_path
+
+
+def prepare(project: Path, argv: list[str], command: str) -> Prepared:
+    """The real pipeline's prepare on the invocation dbt would see in ``project``."""
+    invocation = resolve_invocation(command, ["--project-dir", str(project), *argv], {}, project)
+    return pipeline_prepare(invocation)
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,10 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr(dbt_pkg, "make_invoker", no_dbt)
     (tmp_path / "target").mkdir()
     shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
-    (tmp_path / "dbt_armor.yml").write_text('data_sources:\n  "*": warehouse\n')
+    # The selection is under test, not the all-not-monitored guard: accept unknown sources.
+    (tmp_path / "dbt_armor.yml").write_text(
+        'data_sources:\n  "*": warehouse\ngate:\n  all_not_monitored: accept\n'
+    )
     return tmp_path
 
 

@@ -19,8 +19,8 @@ from dbt_armor.api.models.quality import ReferentialCheckCreate, ValidityRuleCre
 from dbt_armor.config import Settings
 from dbt_armor.emulator import EmulatorConfig, EmulatorServer
 from dbt_armor.emulator.config import DEFAULT_READONLY_KEY
-from dbt_armor.gate.api import Prepared, check
 from dbt_armor.gate.engine import GateResult
+from dbt_armor.gate.pipeline import Prepared, check
 from dbt_armor.gate.refresh import READ_ONLY
 
 

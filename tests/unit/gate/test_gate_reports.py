@@ -5,11 +5,11 @@ import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from gate_helpers import NOW, fact, failure, info
+from gate_helpers import NOW, fact, failure, info, result_of
 from rich.console import Console
 
 from dbt_armor.gate.decide import Decision, decide
-from dbt_armor.gate.policy import Policy, RunOptions
+from dbt_armor.gate.policy import Policy
 from dbt_armor.gate.results import artifact, results_json, results_payload
 from dbt_armor.report.annotations import render_annotations
 from dbt_armor.report.artifact import write_env_file, write_gate_json, write_skipped
@@ -105,10 +105,9 @@ def test_console_says_what_blocked_why_and_what_to_do() -> None:
 
 
 def test_results_payload_matches_contract() -> None:
-    payload = results_payload(
-        _mixed(), mode="block", generated_at=NOW, blocked_nodes=["model.pkg.stg_orders"]
-    )
+    payload = results_payload(result_of(_mixed(), affected={"model.pkg.stg_orders"}))
     assert payload["version"] == 1 and payload["decision"] == "block"
+    assert (payload["outcome"], payload["exit_code"]) == ("block", 3)
     assert payload["generated_at"] == "2026-11-25T13:00:00Z"
     entry = payload["sources"]["source.pkg.raw.orders"]
     assert entry == {
@@ -127,13 +126,14 @@ def test_results_payload_matches_contract() -> None:
 
 def test_artifact_schema_and_files(tmp_path: Path) -> None:
     doc = artifact(
-        _mixed(),
-        options=RunOptions(mode="skip"),
-        generated_at=NOW,
-        timings={"parse": 1.0, "fetch": 0.25},
-        requests=4,
-        skipped=["model.pkg.fct_orders"],
-        skipped_selectors=["pkg.fct_orders"],
+        result_of(
+            _mixed(),
+            mode="skip",
+            timings={"parse": 1.0, "fetch": 0.25},
+            requests=4,
+            skipped=["model.pkg.fct_orders"],
+            skipped_selectors=["pkg.fct_orders"],
+        )
     )
     assert doc["schema_version"] == 1 and doc["mode"] == "skip" and doc["requests"] == 4
     assert {s["unique_id"] for s in doc["sources"]} == {
@@ -197,6 +197,6 @@ def test_console_names_a_failing_rule_and_its_fix() -> None:
     text = " ".join(_console_text(d, 100).split())
     assert (
         "BLOCK shop.orders (warehouse.demo.raw.orders): validity rule 'orders_id_not_null' "
-        "(NOT_NULL on id, critical) fails: 3 invalid rows (1.5%): fix the data or rerun with "
+        "(NOT_NULL on id, critical) fails: 3 invalid rows (1.5%): fix the data, or rerun with "
         "--policy validity_critical=warn" in text
     )

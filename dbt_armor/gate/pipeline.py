@@ -1,0 +1,235 @@
+"""The gate pipeline: prepare (parse and select) -> check (names, policy, facts, verdict) -> write.
+
+Also the Python API for orchestrators, ``dbt_armor.gate(...) -> GateResult``. Never runs dbt
+models itself; every file it writes is written once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dbt_armor.errors import ConfigError
+from dbt_armor.gate.engine import GateResult, evaluate, policies_for, source_infos
+from dbt_armor.gate.fetch import targets_from
+from dbt_armor.gate.policy import (
+    RUN_KEYS,
+    parse_flag_pairs,
+    parse_run_options,
+    split_project_gate,
+)
+from dbt_armor.gate.results import artifact
+from dbt_armor.project.manifest import Manifest
+from dbt_armor.report.artifact import write_gate_json, write_skipped
+
+if TYPE_CHECKING:
+    from dbt_armor.config import Settings
+    from dbt_armor.dbt.invocation import Invocation
+    from dbt_armor.dbt.invoker import DbtInvoker
+    from dbt_armor.dbt.selection import Selection
+
+__all__ = ["GateResult", "Prepared", "check", "prepare", "write_outputs"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A parsed project and resolved selection, ready to gate (and then to run)."""
+
+    manifest: Manifest
+    manifest_path: Path
+    selected: frozenset[str]
+    selectors: Mapping[str, str]
+    invoker: DbtInvoker | None
+    target_dir: Path
+    timings: Mapping[str, float] = field(default_factory=dict)
+    invocation: Invocation | None = None
+
+
+def _selectors(manifest: Manifest, selection: Selection) -> dict[str, str]:
+    out = dict(selection.selectors) if isinstance(selection.selectors, Mapping) else {}
+    for uid in selection.unique_ids:
+        node = manifest.nodes.get(uid)
+        if uid not in out and node is not None and node.fqn:
+            out[uid] = ".".join(node.fqn)
+    return out
+
+
+_DEFAULT_SELECTOR = re.compile(r"^\s*-?\s*default\s*:", re.M)
+
+
+def _select_everything(
+    invocation: Invocation, manifest: Manifest
+) -> tuple[frozenset[str], dict[str, str]] | None:
+    """With no selection flags dbt selects every node of the command's resource types: take
+    them from the manifest instead of asking ``dbt ls``. None when ls is needed (a selection
+    flag, or a selectors.yml that may declare a default selector).
+    """
+    from dbt_armor.dbt.args import SELECTION_FLAGS, SELECTION_SWITCHES
+    from dbt_armor.project.select import Selector
+
+    args = invocation.args
+    flags = {a.partition("=")[0] for a in args.argv if a.startswith("-")}
+    flags |= {a[:2] for a in args.argv if a[:2] in ("-s", "-m") and not a.startswith("--")}
+    if flags & (set(SELECTION_FLAGS) | SELECTION_SWITCHES):
+        return None
+    for name in ("selectors.yml", "selectors.yaml"):
+        file = invocation.project_dir / name
+        if file.is_file() and _DEFAULT_SELECTOR.search(file.read_text(errors="replace")):
+            return None
+    chosen = Selector(manifest).select((), (), args.resource_types, args.exclude_resource_types)
+    return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
+
+
+def prepare(
+    invocation: Invocation, *, executable: str | None = None, mode: str = "auto"
+) -> Prepared:
+    """Parse the project once and let dbt's own selector engine resolve the selection.
+
+    ``invocation.command`` decides which resource types are selected (``run`` selects models
+    only, so the sources feeding seeds or snapshots are not gated).
+    """
+    from dbt_armor.dbt import make_invoker
+    from dbt_armor.project.manifest import load_manifest
+
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    invoker = make_invoker(None, None, executable=executable, mode=mode)
+    argv = list(invocation.argv)
+    manifest_path = Path(invoker.parse(argv, command=invocation.command))
+    manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
+    timings["parse"] = time.perf_counter() - started
+    started = time.perf_counter()
+    everything = _select_everything(invocation, manifest)
+    if everything is not None:
+        selected, selectors = everything
+    else:
+        selection = invoker.select(argv, command=invocation.command)
+        selected = frozenset(str(u) for u in selection.unique_ids)
+        selectors = _selectors(manifest, selection)
+    timings["select"] = time.perf_counter() - started
+    return Prepared(
+        manifest,
+        manifest_path,
+        selected,
+        selectors,
+        invoker,
+        manifest_path.parent,
+        timings,
+        invocation,
+    )
+
+
+def _target_name(prepared: Prepared, data_sources: Mapping[str, str]) -> str | None:
+    """The dbt target for naming; a ConfigError when dbt's target cannot be known here but
+    the data source depends on it (fail closed rather than check the wrong data source)."""
+    inv = prepared.invocation
+    if inv is None or inv.target.value is not None:
+        return None if inv is None else inv.target.value
+    per_target = sorted(k for k in data_sources if k != "*")
+    if per_target:
+        raise ConfigError(
+            f"cannot tell which dbt target will run ({inv.target.note or 'unresolved'}), and "
+            f"dbt_armor.yml data_sources differ per target ({', '.join(per_target)})",
+            hint="pass --target (or set DBT_TARGET) so the gate checks the right data source",
+        )
+    return None
+
+
+def check(
+    prepared: Prepared,
+    settings: Settings,
+    *,
+    client: Any,
+    target: str | None = None,
+    flag_policy: Sequence[str] = (),
+    run_overrides: Mapping[str, Any] | None = None,
+    refresh: bool = False,
+    now: Callable[[], datetime] = utcnow,
+    write: bool = True,
+) -> GateResult:
+    """Gate a prepared selection; writes armor_gate.json (and armor_skipped.txt) if ``write``.
+
+    ``target`` is for a Prepared without an invocation (a bare manifest); otherwise the
+    invocation's resolved target is used.
+    """
+    from dbt_armor.project.graph import descendants, upstream_sources
+    from dbt_armor.project.naming import NameResolver
+
+    manifest = prepared.manifest
+    project_policy, options = split_project_gate(settings.gate or {}, "dbt_armor.yml gate")
+    run_pairs = [p for p in flag_policy if p.partition("=")[0].strip() in RUN_KEYS]
+    source_pairs = [p for p in flag_policy if p not in run_pairs]
+    options = parse_run_options(
+        {p.partition("=")[0].strip(): p.partition("=")[2] for p in run_pairs}, "--policy", options
+    )
+    options = parse_run_options(run_overrides or {}, "command line", base=options)
+    data_sources = settings.data_sources or {}
+    name = target if prepared.invocation is None else _target_name(prepared, data_sources)
+    upstream = upstream_sources(manifest, prepared.selected)
+    resolver = NameResolver(manifest, name, data_sources, settings.naming_case or "auto")
+    resolved = {uid: resolver.resolve(uid) for uid in upstream}
+    names = {uid: q.full for uid, q in resolved.items()}
+    infos = source_infos(manifest, upstream, names)
+    policies = policies_for(manifest, upstream, project_policy, parse_flag_pairs(source_pairs))
+    result = evaluate(
+        infos=infos,
+        policies=policies,
+        targets=targets_from(resolved),
+        selected=prepared.selected,
+        options=options,
+        client=client,
+        now=now,
+        target_dir=prepared.target_dir,
+        descendants=lambda ids: set(descendants(manifest, ids)),
+        selectors=prepared.selectors,
+        refresh=refresh,
+        timings=prepared.timings,
+        checked=_checked(prepared, name, resolver, resolved),
+    )
+    if write:
+        write_outputs(prepared.target_dir, result)
+    return result
+
+
+def _checked(
+    prepared: Prepared, target: str | None, resolver: Any, resolved: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What the run checked: the target and each data source with how it was chosen."""
+    inv = prepared.invocation
+    about: dict[str, Any] = inv.describe() if inv is not None else {}
+    if inv is None:
+        about["target"] = {"value": target, "from": "flag" if target else "unresolved"}
+    used: dict[str, dict[str, Any]] = {}
+    for uid, qn in sorted(resolved.items()):
+        entry = used.setdefault(
+            qn.data_source, {"from": resolver.data_source_origin(uid), "sources": 0}
+        )
+        entry["sources"] += 1
+    if not used:
+        used[resolver.default_source] = {"from": resolver.default_source_from, "sources": 0}
+    about["data_sources"] = used
+    about["examples"] = [q.full for _, q in sorted(resolved.items())[:2]]
+    return about
+
+
+def write_outputs(
+    target_dir: Path,
+    result: GateResult,
+    *,
+    dbt_exit_code: int | None = None,
+    dbt_seconds: float | None = None,
+) -> None:
+    """Write armor_gate.json (and armor_skipped.txt in skip mode), once per run."""
+    doc = artifact(result, dbt_exit_code=dbt_exit_code, dbt_seconds=dbt_seconds)
+    write_gate_json(target_dir, doc)
+    if result.skipped_selectors and result.options.mode == "skip":
+        write_skipped(target_dir, result.skipped_selectors)

@@ -1,0 +1,113 @@
+"""``dbt_armor.gate(...)``: the gate for orchestrators (Airflow, Dagster, Prefect tasks).
+
+Resolves the dbt invocation like the CLI, then prepares (dbt parse/ls, or a manifest.json with
+no dbt at all), checks and writes target/armor_gate.json. Returns a GateResult.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dbt_armor.errors import GateBlocked
+from dbt_armor.gate.pipeline import GateResult, check, prepare, utcnow
+
+
+def _argv(
+    project_dir: str | Path | None,
+    profiles_dir: str | Path | None,
+    select: str | Sequence[str] | None,
+    exclude: str | Sequence[str] | None,
+    singles: Mapping[str, str | None],
+) -> list[str]:
+    args: list[str] = []
+    for flag, path in (("--project-dir", project_dir), ("--profiles-dir", profiles_dir)):
+        if path is not None:
+            args += [flag, str(path)]
+    for flag, value in (("--select", select), ("--exclude", exclude)):
+        if value:
+            args += [flag, *([value] if isinstance(value, str) else list(value))]
+    for flag, single in singles.items():
+        if single:
+            args += [flag, single]
+    return args
+
+
+def gate(
+    project_dir: str | Path | None = None,
+    select: str | Sequence[str] | None = None,
+    exclude: str | Sequence[str] | None = None,
+    *,
+    selector: str | None = None,
+    target: str | None = None,
+    profiles_dir: str | Path | None = None,
+    vars: str | None = None,
+    manifest: str | Path | None = None,
+    policy: Mapping[str, str] | None = None,
+    on_api_error: str | None = None,
+    mode: str | None = None,
+    deadline: float | None = None,
+    max_age: float | None = None,
+    refresh: bool = False,
+    api_url: str | None = None,
+    client: Any = None,
+    dbt_mode: str = "auto",
+    dbt_executable: str | None = None,
+    command: str = "build",
+    raise_on_block: bool = False,
+    now: Callable[[], datetime] = utcnow,
+) -> GateResult:
+    """Check the upstream sources of a dbt selection before running it.
+
+    Target, profile and directories resolve as dbt resolves them (arguments, then DBT_TARGET,
+    DBT_PROJECT_DIR, DBT_PROFILES_DIR, then the profile's default target). ``manifest`` selects
+    on that manifest.json without dbt. ``deadline`` bounds the platform reads (seconds);
+    ``max_age`` marks a source stale after that many hours. ``command`` is the dbt command the
+    caller runs next (``run`` gates only sources feeding models). With ``raise_on_block=True``
+    raises GateBlocked (``.result``) whenever the result's exit code is not 0.
+    """
+    from dbt_armor.api.client import ArmorClient
+    from dbt_armor.config import resolve_settings
+    from dbt_armor.dbt.env import environ_snapshot
+    from dbt_armor.dbt.invocation import resolve_invocation
+
+    singles = {"--selector": selector, "--target": target, "--vars": vars}
+    argv = _argv(project_dir, profiles_dir, select, exclude, singles)
+    invocation = resolve_invocation(command, argv, environ_snapshot(), Path.cwd())
+    settings = resolve_settings({"api_url": api_url}, project_dir=invocation.project_dir)
+    if client is None:
+        settings.require_key()  # before dbt parses: a missing key is known up front
+    if manifest is not None:
+        from dbt_armor.gate.offline import prepare_from_manifest
+
+        prepared = prepare_from_manifest(Path(manifest), invocation)
+    else:
+        prepared = prepare(invocation, executable=dbt_executable, mode=dbt_mode)
+    overrides = {"on_api_error": on_api_error, "mode": mode, "deadline": deadline}
+    pairs = [f"{k}={v}" for k, v in (policy or {}).items()]
+    if max_age is not None:
+        pairs.append(f"max_age={max_age}")
+    own = client is None
+    if own:
+        client = ArmorClient.from_settings(settings)
+    try:
+        result = check(
+            prepared,
+            settings,
+            client=client,
+            flag_policy=pairs,
+            run_overrides=overrides,
+            refresh=refresh,
+            now=now,
+        )
+    finally:
+        if own:
+            client.close()
+    if raise_on_block and result.blocked:
+        raise GateBlocked(
+            f"dbt-armor gate: {result.outcome.value} ({result.note or 'see armor_gate.json'})",
+            result=result,
+        )
+    return result
