@@ -81,8 +81,8 @@ def rejudge(
     elif fact.last_updated is not None:
         hours = max(0.0, (now - fact.last_updated).total_seconds() / 3600.0)
     status = fact.status
-    if status in ("fresh", "stale") and hours is not None and fact.threshold_hours is not None:
-        status = "stale" if hours > fact.threshold_hours else "fresh"
+    if status == "fresh" and hours is not None and fact.threshold_hours is not None:
+        status = "stale" if hours > fact.threshold_hours else "fresh"  # a table only ages
     elif status == "fresh" and hours is None:
         status = "unknown"  # nothing to re-judge from: never replay "fresh"
     return SourceFact(
