@@ -17,6 +17,11 @@
       {%- do selected.update({unique_id: []}) -%}
     {%- endif -%}
   {%- endfor -%}
+  {%- set failed = dbt_armor._run_failed(res) -%}
+  {%- if failed is not none and selected -%}
+    {{ exceptions.raise_compiler_error("dbt-armor: " ~ selected | length
+        ~ " selected node(s) cannot run: " ~ failed ~ ". Rerun once the gate passes.") }}
+  {%- endif -%}
   {%- set entries = res.get('sources') or {} -%}
   {%- set blocked_views = [] -%}
   {%- for unique_id in entries | sort -%}
@@ -42,7 +47,7 @@
     {%- endif -%}
   {%- endfor -%}
   {%- if not offenders -%}
-    {%- do log("dbt-armor: gate " ~ (res.get('decision') or 'pass') ~ ", "
+    {%- do log("dbt-armor: gate " ~ (res.get('outcome') or res.get('decision') or 'pass') ~ ", "
         ~ entries | length ~ " upstream table(s) checked, none blocks the "
         ~ selected | length ~ " selected node(s)", info=true) -%}
     {{ return('') }}

@@ -22,6 +22,16 @@
     {%- do dbt_armor._handle_missing_results(where) -%}
     {{ return('') }}
   {%- endif -%}
+  {%- set failed = dbt_armor._run_failed(res) -%}
+  {%- if failed is not none and (varargs or dbt_armor._upstream_sources(node_id)) -%}
+    {%- set message = "dbt-armor: " ~ where ~ " cannot run: " ~ failed
+        ~ ". Rerun once the gate passes." -%}
+    {%- if severity == 'error' -%}
+      {{ exceptions.raise_compiler_error(message) }}
+    {%- endif -%}
+    {%- do exceptions.warn(message) -%}
+    {{ return('') }}
+  {%- endif -%}
   {%- set views = [] -%}
   {%- if varargs -%}
     {%- for arg in varargs -%}
