@@ -18,6 +18,7 @@ from dbt_armor.cli.options import (
     api_url_option,
     manifest_option,
     project_dir_option,
+    project_invocation,
     target_option,
 )
 from dbt_armor.errors import ExitCode, UsageError
@@ -83,8 +84,12 @@ def command(
             f"no production manifest at {state_manifest}",
             hint="pass --state with the directory of the production run's target/ artifacts",
         )
-    settings = resolve_settings({"api_url": api_url} if api_url else {}, os.environ, project_dir)
-    pr_manifest = manifest_path or project_dir / "target" / "manifest.json"
+    invocation = project_invocation(project_dir, target)
+    target = invocation.target.value
+    settings = resolve_settings(
+        {"api_url": api_url} if api_url else {}, os.environ, invocation.project_dir
+    )
+    pr_manifest = manifest_path or invocation.target_path / "manifest.json"
     with ArmorClient.from_settings(settings) as client:
         report = collect(
             settings,
@@ -95,6 +100,9 @@ def command(
             target=target,
             fail_on=policy,
         )
+    click.echo(
+        f"dbt-armor ci: target {target or '(unknown)'} ({invocation.target.origin})", err=True
+    )
     markdown = render_markdown(report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if markdown_path is not None:

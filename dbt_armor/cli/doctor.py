@@ -13,7 +13,12 @@ from typing import Any
 
 import click
 
-from dbt_armor.cli.options import api_url_option, format_option, project_dir_option
+from dbt_armor.cli.options import (
+    api_url_option,
+    format_option,
+    project_dir_option,
+    project_invocation,
+)
 from dbt_armor.errors import (
     ApiError,
     ArmorError,
@@ -170,7 +175,12 @@ def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
         report["problems"].append(str(exc))
         code = int(ExitCode.USAGE)
     if settings is not None:
-        report["config"] = config_rows(settings)
+        invocation = project_invocation(project_dir, None)
+        target = invocation.target
+        report["config"] = [
+            *config_rows(settings),
+            ("dbt target", target.value or "(unknown)", target.note or target.origin),
+        ]
         report["warnings"] = list(settings.warnings)
         facts, code = check_platform(settings)
         if "problem" in facts:

@@ -11,7 +11,13 @@ from pathlib import Path
 
 import click
 
-from dbt_armor.cli.options import api_url_option, manifest_option, project_dir_option, target_option
+from dbt_armor.cli.options import (
+    api_url_option,
+    manifest_option,
+    project_dir_option,
+    project_invocation,
+    target_option,
+)
 from dbt_armor.errors import UsageError
 
 
@@ -63,13 +69,14 @@ def publish_cmd(
 
     if wait_timeout <= 0:
         raise UsageError("--wait-timeout must be positive", hint="pass a number of seconds")
+    invocation = project_invocation(project_dir, target)
     overrides = {"api_url": api_url} if api_url else {}
-    settings = resolve_settings(overrides, os.environ, project_dir, None)
-    path = manifest_path or project_dir / "target" / "manifest.json"
+    settings = resolve_settings(overrides, os.environ, invocation.project_dir, None)
+    path = manifest_path or invocation.target_path / "manifest.json"
     outcome = publish(
         settings,
         path,
-        target=target,
+        target=invocation.target.value,
         data_source=data_source,
         asset_id=asset_id,
         slim=slim,

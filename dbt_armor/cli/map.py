@@ -18,6 +18,7 @@ from dbt_armor.cli.options import (
     format_option,
     manifest_option,
     project_dir_option,
+    project_invocation,
     target_option,
 )
 from dbt_armor.errors import ApiStatusError, AuthenticationError, ForbiddenError
@@ -73,15 +74,22 @@ def command(
     """Show how dbt nodes map to platform qualified names (data_source.database.schema.table)."""
     from dbt_armor.config import resolve_settings
     from dbt_armor.project import NameResolver, load_manifest
+    from dbt_armor.report.summary import naming_line
 
-    settings = resolve_settings({"api_url": api_url}, project_dir=project_dir)
-    path = manifest_path or (target_path or project_dir / "target") / "manifest.json"
+    invocation = project_invocation(project_dir, target, target_path)
+    settings = resolve_settings({"api_url": api_url}, project_dir=invocation.project_dir)
+    path = manifest_path or invocation.target_path / "manifest.json"
     manifest = load_manifest(path)
     if manifest.warning:
         click.echo(f"dbt-armor: warning: {manifest.warning}", err=True)
     resolver = NameResolver(
-        manifest, target, settings.data_sources, case or settings.naming_case or "auto"
+        manifest,
+        invocation.target.value,
+        settings.data_sources,
+        case or settings.naming_case or "auto",
     )
+    if fmt != "json":  # JSON consumers read stdout; some runners mix stderr into it
+        click.echo(naming_line("map", invocation, resolver), err=True)
     names = resolver.resolve_all(include_nodes=resource_type == "all")
     kinds = {uid: uid.split(".", 1)[0] for uid in names}
     findings: dict[str, Finding] = {}

@@ -1,15 +1,21 @@
 """Click option declarations shared by the map, lineage, ci, sync and doctor commands.
 
-Declarations only (name, type, default, help); the commands own what the values mean.
+Declarations (name, type, default, help), plus project_invocation, which turns the
+``--project-dir`` / ``--target`` values into the dbt invocation the way dbt resolves them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 from click.decorators import FC
+
+if TYPE_CHECKING:
+    from dbt_armor.dbt.invocation import Invocation
 
 DIRECTORY = click.Path(file_okay=False, path_type=Path)
 FILE = click.Path(dir_okay=False, path_type=Path)
@@ -36,8 +42,27 @@ def manifest_option(help: str) -> Callable[[FC], FC]:
 
 
 def target_option() -> Callable[[FC], FC]:
-    """``--target``: the dbt target, which picks the platform data source."""
-    return click.option("--target", default=None, help=TARGET_HELP)
+    """``--target`` / ``-t``: the dbt target, which picks the platform data source."""
+    return click.option("--target", "-t", default=None, help=TARGET_HELP)
+
+
+def project_invocation(
+    project_dir: Path | None, target: str | None, target_path: Path | None = None
+) -> Invocation:
+    """The dbt invocation for a project command, resolved as dbt resolves it: a
+    ``--project-dir`` left at its default does not override DBT_PROJECT_DIR."""
+    from dbt_armor.dbt.env import environ_snapshot
+    from dbt_armor.dbt.invocation import for_project_command
+
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.get_parameter_source("project_dir") in (
+        ParameterSource.DEFAULT,
+        ParameterSource.DEFAULT_MAP,
+    ):
+        project_dir = None
+    return for_project_command(
+        project_dir, target, environ_snapshot(), Path.cwd(), target_path=target_path
+    )
 
 
 def api_url_option(help: str = API_URL_HELP) -> Callable[[FC], FC]:

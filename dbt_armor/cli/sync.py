@@ -21,6 +21,7 @@ from dbt_armor.cli.options import (
     format_option,
     manifest_option,
     project_dir_option,
+    project_invocation,
     target_option,
 )
 
@@ -62,13 +63,14 @@ class _Context:
         from dbt_armor.sync.select import select_nodes
         from dbt_armor.sync.wire import check_dialect
 
-        project_dir: Path = opts["project_dir"]
+        self.invocation = project_invocation(opts["project_dir"], opts["target"])
+        project_dir = self.invocation.project_dir
         overrides = {"api_url": opts["api_url"], "dialect": opts["dialect"]}
         self.settings = resolve_settings(
             {k: v for k, v in overrides.items() if v is not None}, project_dir=project_dir
         )
         self.dialect = check_dialect(self.settings.dialect)
-        self.manifest_path = opts["manifest_path"] or project_dir / "target" / "manifest.json"
+        self.manifest_path = opts["manifest_path"] or self.invocation.target_path / "manifest.json"
         self._load = load_manifest
         self._resolver = NameResolver
         self._select = select_nodes
@@ -78,7 +80,7 @@ class _Context:
         from dbt_armor.sync.service import make_plan
 
         manifest = self._load(self.manifest_path)
-        newer = newer_project_file(self.manifest_path, self.opts["project_dir"])
+        newer = newer_project_file(self.manifest_path, self.invocation.project_dir)
         if newer is not None:
             _console(stderr=True).print(
                 f"warning: {self.manifest_path} is older than {newer}; run `dbt parse` so sync "
@@ -90,9 +92,14 @@ class _Context:
             )
         resolver = self._resolver(
             manifest,
-            self.opts["target"],
+            self.invocation.target.value,
             self.settings.data_sources,
             getattr(self.settings, "naming_case", None) or "auto",
+        )
+        from dbt_armor.report.summary import naming_line
+
+        _console(stderr=True).print(
+            naming_line("sync", self.invocation, resolver), markup=False, highlight=False
         )
         scope = self._select(manifest, self.opts["select"], self.opts["exclude"])
         now = datetime.now(timezone.utc)

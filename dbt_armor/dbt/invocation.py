@@ -213,3 +213,25 @@ def resolve_invocation(
         target_path_from=target_path_from,
         vars=args.values.get("--vars"),
     )
+
+
+def for_project_command(
+    project_dir: Path | None,
+    target: str | None,
+    env: Mapping[str, str],
+    cwd: Path,
+    *,
+    target_path: Path | None = None,
+) -> Invocation:
+    """The invocation a project command (map, sync, lineage, ci, doctor) reads: its own
+    ``--project-dir`` / ``--target`` / ``--target-path`` when given (None when not), else
+    dbt's environment variables, files and search order, exactly as for the gate."""
+    argv: list[str] = []
+    for flag, value in (
+        ("--project-dir", project_dir),
+        ("--target", target),
+        ("--target-path", target_path),
+    ):
+        if value is not None:
+            argv += [flag, str(value)]
+    return resolve_invocation("ls", argv, env, cwd)

@@ -81,3 +81,13 @@ def final_line(result: GateResult) -> str:
             f"{_facts(result)})"
         )
     return f"Gate decision: {outcome.value} ({counts}{_facts(result)})"
+
+
+def naming_line(command: str, invocation: Any, resolver: Any) -> str:
+    """``dbt-armor map: target prod (env), data source warehouse (data_sources['prod'])``:
+    the one line map, sync, lineage and ci print about what their names are resolved for."""
+    target = invocation.target
+    return (
+        f"dbt-armor {command}: target {target.value or '(unknown)'} ({target.origin}), "
+        f"data source {resolver.default_source} ({resolver.default_source_from})"
+    )
