@@ -1,12 +1,13 @@
 """The gate checks the data source of the target dbt will really use, in every way users set it.
 
 One clone of integration_project whose dbt_armor.yml maps ``prod: warehouse`` and
-``"*": dev_sandbox``; only ``warehouse`` is known to the emulator (not ``crm``, which crm.customers
-names in meta.armor) and its raw.orders is 90 h old. Target by --target, -t, DBT_TARGET and the profile default; directories by flag and env;
-dbt in-process, as a subprocess and not at all (--manifest). Every prod case must block
-(exit 3) and name target prod and data source warehouse; the dev default must not pass
-silently (exit 2, the all-not-monitored guard). The --manifest cases need no dbt and stay in
-the default test run; the cases that start dbt are marked slow.
+``"*": dev_sandbox``; only ``warehouse`` is known to the emulator (not ``crm``, which
+crm.customers names in meta.armor) and its raw.orders is 90 h old. Target by --target, -t,
+DBT_TARGET and the profile default; directories by flag and env; dbt in-process, as a
+subprocess and not at all (--manifest). Every prod case must block (exit 3) and name target
+prod and data source warehouse; the dev default must not pass silently (exit 2, the
+all-not-monitored guard). The --manifest cases need no dbt and stay in the default test run;
+the cases that start dbt are marked slow, except one in-process representative.
 """
 
 from __future__ import annotations
