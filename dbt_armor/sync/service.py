@@ -16,6 +16,7 @@ from dbt_armor.sync.model import Change, Kind
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import read_remote
 from dbt_armor.sync.translate import Resolve, translate
+from dbt_armor.sync.verify import verify_live
 from dbt_armor.sync.wire import Dialect
 
 
@@ -46,10 +47,12 @@ def apply_plan(
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Change], None] | None = None,
 ) -> ApplyResult:
-    """Apply ``plan``; a ``saved`` plan is first checked against the current remote state."""
+    """Apply ``plan``; a ``saved`` plan is first checked against the current remote state, and
+    every change against the live objects it names (refused before any write)."""
     if saved:
         check_fresh(client, plan)
     changes = plan.pending(prune)
+    verify_live(client, changes)
     if on_start is not None:
         on_start(len(changes))
     result = Applier(client, workers=workers).run(changes, on_done)
