@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import ValidityRuleCreate
 from dbt_armor.cli.main import main
+from dbt_armor.errors import ArmorError
 from dbt_armor.sync import planio
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
@@ -203,6 +204,6 @@ def test_no_plan_file_touches_an_unowned_rule(
     raw["digest"] = planio.digest(raw)
     try:
         apply_plan(client, planio.plan_from_dict(raw), prune=True, saved=True)
-    except Exception as exc:  # noqa: BLE001 - any refusal is fine; a write is not
+    except ArmorError as exc:  # any refusal is fine; a write is not
         assert getattr(exc, "exit_code", None) == 2, repr(exc)
     assert rules(emulator, api_key).get(foreign) == before
