@@ -208,6 +208,11 @@ class Transport:
         )
         self._observe_rate_headers(resp.headers)
         status = resp.status_code
+        if self.limiter is not None:
+            if status == 429:
+                self.limiter.observe_429()
+            else:
+                self.limiter.observe_ok()
         if 200 <= status < 300:
             return _Outcome(body=self._decode(content, resp, method, path))
         error = error_for_status(
@@ -276,6 +281,8 @@ class Transport:
         remaining = _int_header(headers, "X-RateLimit-Remaining")
         if limit is not None:
             self.stats.rate_limit_limit = limit
+            if self.limiter is not None:
+                self.limiter.observe_limit(limit)
         if remaining is None:
             return
         self.stats.rate_limit_remaining = remaining
