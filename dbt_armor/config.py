@@ -37,7 +37,7 @@ PROJECT_KEYS: dict[str, frozenset[str] | None] = {
     "data_sources": None,
     "naming": frozenset({"case"}),
     "gate": None,
-    "sync": frozenset({"dialect"}),
+    "sync": frozenset({"dialect", "apply_budget"}),
     "lineage": None,
 }
 HOME_KEYS = frozenset({"api_key", "api_url", "timeout", "retry_attempts", "tier"})
@@ -55,6 +55,7 @@ class Settings:
     verify_tls: bool = True
     data_sources: dict[str, str] = field(default_factory=dict)
     dialect: str = "upper"
+    apply_budget: float | None = None  # seconds for a whole `sync apply` (None: its default)
     naming_case: str = "auto"
     gate: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
@@ -148,6 +149,8 @@ def _layers(
             flat["naming_case"] = data["naming"]["case"]
         if isinstance(data.get("sync"), dict) and "dialect" in data["sync"]:
             flat["dialect"] = data["sync"]["dialect"]
+        if isinstance(data.get("sync"), dict) and "apply_budget" in data["sync"]:
+            flat["apply_budget"] = data["sync"]["apply_budget"]
         layers.append((str(project_file), flat))
     return layers, project_file
 
@@ -229,6 +232,12 @@ def _choice(name: str, value: Any, source: str, allowed: tuple[str, ...]) -> str
     return text
 
 
+def _budget(value: Any, source: str) -> float | None:
+    if value is None:
+        return None
+    return float(_as_number("sync.apply_budget", value, source, float))
+
+
 def finish(
     merged: dict[str, Any],
     provenance: dict[str, str],
@@ -300,6 +309,7 @@ def finish(
         dialect=_choice(
             "sync.dialect", merged.get("dialect", "upper"), src("dialect"), ("upper", "backend")
         ),
+        apply_budget=_budget(merged.get("apply_budget"), src("apply_budget")),
         naming_case=_choice(
             "naming.case",
             merged.get("naming_case", "auto"),

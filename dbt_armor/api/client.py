@@ -136,6 +136,11 @@ class ArmorClient:
         """Seconds one request may take before the client gives up on it."""
         return self._transport.timeout
 
+    def set_deadline(self, at: float | None) -> None:
+        """No request may run past ``at`` (a ``clock()`` time; None lifts the bound): a call
+        still waiting, retrying or in flight then ends with PlatformTimeout."""
+        self._transport.deadline = at
+
     @property
     def limiter(self) -> RateLimiter | None:
         return self._transport.limiter

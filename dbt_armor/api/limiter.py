@@ -1,16 +1,20 @@
-"""Client-side rate limiting: a thread-safe token bucket sized from the key's tier.
+"""Client-side rate limiting: a thread-safe token bucket sized from the key's tier, lowered to
+what the server says the key may do (X-RateLimit-Limit) and after repeated 429s.
 
 Owns pacing of outgoing requests only; it never sends requests or decides about retries.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections.abc import Callable
 
 from dbt_armor.errors import ConfigError
+
+log = logging.getLogger("dbt_armor.api")
 
 # Share of the published rate the client aims at, so that clock skew, network jitter and the
 # server's fixed windows never push a well-configured client over the key's limit.
@@ -24,6 +28,19 @@ TIERS: dict[str, tuple[int, int]] = {
     "professional": (1000, 50),
     "enterprise": (5000, 100),
 }
+
+
+# After a 429 that follows another within this many seconds, the rate is cut by BACKOFF; each
+# answer that is not a 429 wins back a little (RECOVER), never above the ceiling.
+REPEAT_WINDOW = 10.0
+BACKOFF = 0.7
+RECOVER = 1.05
+MIN_RATE_PER_MIN = 6.0
+
+
+def tier_for_rate(rate_per_min: int) -> str | None:
+    """The published tier whose per-minute limit is ``rate_per_min``, if any."""
+    return next((name for name, (rate, _) in TIERS.items() if rate == rate_per_min), None)
 
 
 def tier_limits(name: str) -> tuple[int, int]:
@@ -83,6 +100,10 @@ class RateLimiter:
         self._tokens = float(burst)
         self._updated = clock()
         self._paused_until = 0.0
+        self.margin = 1.0
+        self.ceiling = self.rate  # the highest rate allowed now (config or server), per second
+        self._last_429: float | None = None
+        self.warned = False
 
     @classmethod
     def under_limits(
@@ -108,6 +129,7 @@ class RateLimiter:
         size = bucket_size(rate_per_min, burst, margin)
         limiter = cls(margin * rate_per_min, size, clock=clock, sleep=sleep)
         limiter.published = (rate_per_min, float(burst))
+        limiter.margin = margin
         return limiter
 
     @classmethod
@@ -171,3 +193,48 @@ class RateLimiter:
             ceiling = remaining - self.rate * reset_in
             if ceiling < self._tokens:
                 self._tokens = ceiling
+
+    def observe_limit(self, server_rate_per_min: int) -> None:
+        """Fold in ``X-RateLimit-Limit``: when the server allows this key less than the
+        configured tier, pace at the server's rate (and its tier's burst) from now on, with one
+        warning naming the tier the server implies."""
+        if server_rate_per_min <= 0 or server_rate_per_min >= self.published[0]:
+            return
+        tier = tier_for_rate(server_rate_per_min)
+        burst = TIERS[tier][1] if tier else max(1, server_rate_per_min // 20)
+        configured = tier_for_rate(int(self.published[0]))
+        with self._lock:
+            self._refill(self._clock())
+            self.published = (float(server_rate_per_min), float(burst))
+            self.ceiling = self.margin * server_rate_per_min / 60.0
+            self.rate = min(self.rate, self.ceiling)
+            self.burst = float(bucket_size(server_rate_per_min, burst, self.margin))
+            self._tokens = min(self._tokens, self.burst)
+            warn, self.warned = not self.warned, True
+        if warn:
+            log.warning(
+                "the platform allows this API key %d requests/min (tier %s), less than the "
+                "configured %s; pacing at the platform's rate (set `tier: %s` to match)",
+                server_rate_per_min,
+                tier or "unknown",
+                configured or f"{self.published[0]:g}/min",
+                tier or "<your tier>",
+            )
+
+    def observe_429(self) -> None:
+        """A 429 right after another one means the pace is still too high: slow down."""
+        with self._lock:
+            now = self._clock()
+            repeated = self._last_429 is not None and now - self._last_429 <= REPEAT_WINDOW
+            self._last_429 = now
+            if repeated:
+                self._refill(now)
+                self.rate = max(MIN_RATE_PER_MIN / 60.0, self.rate * BACKOFF)
+
+    def observe_ok(self) -> None:
+        """An answer that is not a 429: win back some of a 429 cut, up to the ceiling."""
+        if self.rate >= self.ceiling:
+            return
+        with self._lock:
+            self._refill(self._clock())
+            self.rate = min(self.ceiling, self.rate * RECOVER)

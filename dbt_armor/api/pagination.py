@@ -1,15 +1,16 @@
 """List envelopes and offset/limit paging, whatever shape the server uses (armor-api.md D-5).
 
-Owns finding the item list and the paging facts in a decoded body; it must not send requests.
+Owns finding the item list and the paging facts in a decoded body, and reading every page of a
+listing that changes while it is read; it must not send requests itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from typing import Any, TypeVar
 
 from dbt_armor.api.models.base import Page
-from dbt_armor.errors import ResponseFormatError
+from dbt_armor.errors import ApiError, ResponseFormatError
 
 T = TypeVar("T")
 
@@ -87,6 +88,57 @@ def iterate(
         if not page.has_more or len(page.items) < size:
             return
         offset += len(page.items)
+
+
+OVERLAP = 10  # items each page repeats of the one before, to notice a listing that shifted
+RESTARTS = 3
+
+
+class ListingChanged(ApiError):
+    """A listing kept shifting (objects deleted while it was paged) after every restart."""
+
+
+def iterate_stable(
+    fetch: Callable[[int, int], Page[T]],
+    ident: Callable[[T], Hashable],
+    page_size: int = MAX_PAGE_SIZE,
+) -> list[T]:
+    """Every item once (by ``ident``), though items are added or deleted during the listing.
+
+    Pages overlap by a few items: an insert before the offset repeats items (dropped here), a
+    delete before it shifts the rest down; as long as the new page still holds one of the
+    previous page's last items nothing was skipped, otherwise the listing starts again.
+    """
+    size = check_limit(page_size)
+    overlap = min(OVERLAP, size // 4)
+    for _ in range(RESTARTS + 1):
+        items = _stable_pass(fetch, ident, size, overlap)
+        if items is not None:
+            return items
+    raise ListingChanged(
+        f"a listing kept changing while it was read ({RESTARTS + 1} attempts)",
+        hint="something is deleting objects right now; retry when it has finished",
+    )
+
+
+def _stable_pass(
+    fetch: Callable[[int, int], Page[T]], ident: Callable[[T], Hashable], size: int, overlap: int
+) -> list[T] | None:
+    """One pass over the pages; None when it shifted past the overlap (start again)."""
+    seen: dict[Hashable, T] = {}
+    offset = 0
+    tail: set[Hashable] = set()
+    while True:
+        page = fetch(size, offset)
+        ids = [ident(item) for item in page.items]
+        if tail and not tail.intersection(ids):
+            return None
+        for key, item in zip(ids, page.items, strict=True):
+            seen.setdefault(key, item)
+        if not page.has_more or len(page.items) < size:
+            return list(seen.values())
+        tail = set(ids[-overlap:]) if overlap else set()
+        offset += len(page.items) - overlap
 
 
 def check_limit(limit: int) -> int:

@@ -87,6 +87,8 @@ class Transport:
         self._clock, self._wall, self._sleep = clock, wall, sleep
         self.max_response_bytes = max_response_bytes
         self.stats = Stats()
+        # Absolute clock() time no call may outlive (a caller's total budget); None = unset.
+        self.deadline: float | None = None
         self._http = httpx.Client(
             base_url=base_url,
             transport=transport,
@@ -123,6 +125,8 @@ class Transport:
         method = method.upper()
         clean = {k: _query_value(v) for k, v in (params or {}).items() if v is not None}
         deadline = self._clock() + self.policy.budget
+        if self.deadline is not None and self.deadline < deadline:
+            deadline = self.deadline
         attempt = 0
         while True:
             attempt += 1
@@ -204,6 +208,11 @@ class Transport:
         )
         self._observe_rate_headers(resp.headers)
         status = resp.status_code
+        if self.limiter is not None:
+            if status == 429:
+                self.limiter.observe_429()
+            else:
+                self.limiter.observe_ok()
         if 200 <= status < 300:
             return _Outcome(body=self._decode(content, resp, method, path))
         error = error_for_status(
@@ -272,6 +281,8 @@ class Transport:
         remaining = _int_header(headers, "X-RateLimit-Remaining")
         if limit is not None:
             self.stats.rate_limit_limit = limit
+            if self.limiter is not None:
+                self.limiter.observe_limit(limit)
         if remaining is None:
             return
         self.stats.rate_limit_remaining = remaining
@@ -293,6 +304,13 @@ class Transport:
         )
 
     def _budget_error(self, method: str, path: str, when: str) -> PlatformTimeout:
+        if self.deadline is not None and self._clock() + 1e-3 >= self.deadline:
+            return PlatformTimeout(
+                f"{method} {path}: the caller's time budget ran out {when}",
+                hint="raise the time budget or retry later",
+                method=method,
+                url=path,
+            )
         return PlatformTimeout(
             f"{method} {path}: retry budget of {self.policy.budget:g}s used up {when}",
             hint="raise retry_budget or retry later",

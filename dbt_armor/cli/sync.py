@@ -1,8 +1,8 @@
 """``dbt-armor sync plan|apply``: turn dbt tests into platform rules as a reviewable plan.
 
 Parses options, loads the manifest and settings, calls ``dbt_armor.sync.service`` and renders.
-Exit codes: 0 ok; 1 ``plan --fail-on-changes`` found changes; 2 usage/config/stale plan; 4
-platform unreachable.
+Exit codes: 0 ok; 1 ``plan --fail-on-changes`` found changes; 2 usage/config/stale or refused
+plan, key may not write; 4 platform unreachable, saturated or apply budget spent.
 """
 
 from __future__ import annotations
@@ -65,7 +65,11 @@ class _Context:
 
         self.invocation = project_invocation(opts["project_dir"], opts["target"])
         project_dir = self.invocation.project_dir
-        overrides = {"api_url": opts["api_url"], "dialect": opts["dialect"]}
+        overrides = {
+            "api_url": opts["api_url"],
+            "dialect": opts["dialect"],
+            "apply_budget": opts.get("budget"),
+        }
         self.settings = resolve_settings(
             {k: v for k, v in overrides.items() if v is not None}, project_dir=project_dir
         )
@@ -193,10 +197,24 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
 @click.argument("plan_file", type=FILE, required=False)
 @_common
 @click.option("--prune", is_flag=True, help="Also delete managed rules no longer in dbt.")
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0, min_open=True),
+    default=None,
+    metavar="SECONDS",
+    help="Stop issuing writes after this long and exit 4, reporting what was not done "
+    "[default: sync.apply_budget, or 900].",
+)
 def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
-    """Apply a saved plan (refused if the platform changed since), or plan and apply now."""
+    """Apply a saved plan (refused if the platform changed since), or plan and apply now.
+
+    Every change is checked against the live platform first: a change naming a rule that
+    dbt-armor does not own, or a create whose rule exists already, refuses the whole plan.
+    """
     from dbt_armor.sync import planio
+    from dbt_armor.sync.apply import DEFAULT_BUDGET
     from dbt_armor.sync.render import print_plan, print_result, progress
+    from dbt_armor.sync.result import SyncApplyError
     from dbt_armor.sync.service import apply_plan
 
     ctx = _Context(opts)
@@ -208,15 +226,20 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
         else:
             plan = ctx.manifest_and_plan(client)
         print_plan(plan, out, verbose=opts["verbose"])
-        with progress(_console(stderr=True)) as (on_start, on_done):
-            result = apply_plan(
-                client,
-                plan,
-                prune=prune,
-                saved=plan_file is not None,
-                on_start=on_start,
-                on_done=on_done,
-            )
+        try:
+            with progress(_console(stderr=True)) as (on_start, on_done):
+                result = apply_plan(
+                    client,
+                    plan,
+                    prune=prune,
+                    saved=plan_file is not None,
+                    budget=ctx.settings.apply_budget or DEFAULT_BUDGET,
+                    on_start=on_start,
+                    on_done=on_done,
+                )
+        except SyncApplyError as exc:  # say what was and was not done, then fail
+            print_result(exc.result, out, time.monotonic() - started, client.stats.requests)
+            raise
         requests = client.stats.requests
     print_result(result, out, time.monotonic() - started, requests)
     return 0

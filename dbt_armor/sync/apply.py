@@ -1,47 +1,43 @@
-"""Execute a Plan against the platform: concurrent, paced by the client's limiter, crash-safe.
+"""Execute a Plan against the platform: concurrent, paced by the client's limiter, crash-safe,
+within a total time budget.
 
-A create whose outcome is unknown (dropped connection, 5xx, 429 storm) is reconciled by listing
-and looking for its key before it is ever sent again; copies made by a concurrent apply are
-removed afterwards (sync.dedupe). Must not compute plans itself.
+A create whose outcome is unknown is reconciled (sync.reconcile) before it is ever sent again,
+after waiting as long as an unanswered request could still commit; copies made by a concurrent
+apply are removed afterwards (sync.dedupe). A refused key, a platform that keeps answering 429
+or a spent budget stops every further write. Must not compute plans itself.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessScheduleCreate, ReferentialCheckCreate, ValidityRuleCreate
-from dbt_armor.errors import ApiError, ApiStatusError, NotFoundError, PlanError, ServerError
-from dbt_armor.sync.dedupe import SCHEDULE_FIELDS, remove_concurrent_copies
-from dbt_armor.sync.keys import parse_marker
+from dbt_armor.errors import (
+    ApiError,
+    ApiStatusError,
+    AuthenticationError,
+    ForbiddenError,
+    NotFoundError,
+    PlanError,
+    RateLimitError,
+    ServerError,
+    TransportError,
+)
+from dbt_armor.sync.dedupe import remove_concurrent_copies
 from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan, fingerprint
-from dbt_armor.sync.remote import list_rules, read_remote
+from dbt_armor.sync.reconcile import Reconciler
+from dbt_armor.sync.remote import read_remote
+from dbt_armor.sync.result import ApplyResult
 
 CREATE_ATTEMPTS = 4
+DEFAULT_BUDGET = 900.0  # seconds: a whole apply, reads and waits included
 _CREATES = (Action.CREATE, Action.REPLACE)
-
-
-class SyncApplyError(ApiError):
-    """Some changes failed; the rest were applied. Rerunning `sync apply` converges."""
-
-
-@dataclass
-class ApplyResult:
-    done: dict[str, int] = field(default_factory=lambda: {a.value: 0 for a in Action})
-    reconciled: int = 0
-    deduplicated: int = 0
-    errors: list[tuple[Change, ApiError]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def count(self, action: Action) -> None:
-        with self.lock:
-            self.done[action.value] += 1
 
 
 def check_fresh(client: ArmorClient, plan: Plan) -> None:
@@ -55,165 +51,208 @@ def check_fresh(client: ArmorClient, plan: Plan) -> None:
         )
 
 
-class _Reconciler:
-    """Looks a create up by key after an unknown outcome; one listing serves every failure that
-    happened before it started."""
-
-    def __init__(self, client: ArmorClient) -> None:
-        self.client = client
-        self.lock = threading.Lock()
-        self.cache: dict[tuple[str, str], tuple[float, dict[tuple[str, str], set[str]]]] = {}
-
-    def find(self, change: Change, failed_at: float) -> str | None:
-        marker = parse_marker(str((change.payload or {}).get("description") or ""))
-        if change.kind is Kind.FRESHNESS:
-            return self._find_schedule(change)
-        if marker is None:
-            return None
-        slot = (change.kind.value, change.data_source)
-        with self.lock:
-            cached = self.cache.get(slot)
-            if cached is None or cached[0] <= failed_at:
-                started = time.monotonic()
-                index: dict[tuple[str, str], set[str]] = {}
-                for item in list_rules(self.client, change.data_source):
-                    if item.kind is change.kind and item.key is not None:
-                        ident = (item.key, item.spec_hash or "")
-                        index.setdefault(ident, set()).add(item.remote_id)
-                cached = (started, index)
-                self.cache[slot] = cached
-        ids = cached[1].get((marker.key, marker.spec_hash), set()) - {change.remote_id}
-        return min(ids) if ids else None
-
-    def _find_schedule(self, change: Change) -> str | None:
-        """A schedule as the payload describes, other than the one a replace is removing (the
-        path alone would match that one, or a copy that does not follow dbt)."""
-        body = change.payload or {}
-        for sched in self.client.freshness.iter_schedules(asset_id=change.data_source):
-            if (
-                sched.id != change.remote_id
-                and sched.table_path.lower() == change.table_path.lower()
-                and all(getattr(sched, f) == body.get(f) for f in SCHEDULE_FIELDS)
-            ):
-                return sched.id
-        return None
+class _Stopped(Exception):
+    """Writes have stopped: this change was not attempted."""
 
 
 def _unknown_outcome(exc: ApiError) -> bool:
-    """True when a POST may or may not have been committed (no definite 4xx answer)."""
-    return (
-        not isinstance(exc, ApiStatusError)
-        or isinstance(exc, ServerError)
-        or (exc.status_code == 429)
-    )
+    """True when a POST may or may not have been committed: no answer, or a 5xx. A 429 is a
+    definite "not processed"."""
+    return not isinstance(exc, ApiStatusError) or isinstance(exc, ServerError)
+
+
+def _stop_reason(exc: ApiError) -> str | None:
+    if isinstance(exc, ForbiddenError):
+        needed = exc.required_scope or "read-write"
+        return f"the API key's scope {exc.current_scope or '?'} may not write; {needed} needed"
+    if isinstance(exc, AuthenticationError):
+        return "the API key was refused"
+    if isinstance(exc, RateLimitError):
+        return "the platform kept answering 429"
+    return None
 
 
 class Applier:
-    def __init__(self, client: ArmorClient, *, workers: int = 4) -> None:
+    def __init__(
+        self,
+        client: ArmorClient,
+        *,
+        workers: int = 4,
+        budget: float = DEFAULT_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.client = client
         self.workers = max(1, workers)
-        self.reconciler = _Reconciler(client)
-        self.uncertain = threading.Event()  # some create's outcome was unknown
+        self.budget = budget
+        self.clock, self.sleep = clock, sleep
+        self.reconciler = Reconciler(client, clock)
+        self.deadline = 0.0
+        self.lock = threading.Lock()
+        self.stopped: str | None = None
+        self.last_unknown: float | None = None  # when the latest create's outcome was lost
+        self.probed = False  # the first write was handed out
+        self.first_answer = threading.Event()  # ... and has its answer
 
     def run(
-        self, changes: list[Change], on_done: Callable[[Change], None] | None = None
+        self, changes: Sequence[Change], on_done: Callable[[Change], None] | None = None
     ) -> ApplyResult:
         result = ApplyResult()
+        self.deadline = self.clock() + self.budget
+        self.client.set_deadline(self.deadline)  # no request outlives the budget
 
         def one(change: Change) -> None:
-            try:
-                self._apply(change, result)
-                result.count(change.action)
-            except ApiError as exc:
-                with result.lock:
-                    result.errors.append((change, exc))
+            self._one(change, result)
             if on_done is not None:
                 on_done(change)
 
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sync") as pool:
-            list(pool.map(one, changes))
-        failed = {id(change) for change, _ in result.errors}
-        created = [c for c in changes if c.action in _CREATES and id(c) not in failed]
-        if created:
-            # A concurrent apply of the same project may have created the same keys, and a
-            # create that timed out may still commit late: give it the client's timeout first.
-            if self.uncertain.is_set():
-                time.sleep(min(self.client.timeout, 10.0))
-            try:
-                result.deduplicated = remove_concurrent_copies(self.client, created)
-            except ApiError as exc:
-                result.errors.append((created[0], exc))
+        try:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sync") as pool:
+                list(pool.map(one, changes))
+            if self.stopped is None:
+                self._clean_up(changes, result)
+        finally:
+            self.client.set_deadline(None)
+        result.stopped = self.stopped
         return result
 
-    def _apply(self, change: Change, result: ApplyResult) -> None:
+    def _one(self, change: Change, result: ApplyResult) -> None:
+        try:
+            if self._apply(change, result):
+                result.count(change.action)
+        except _Stopped:
+            result.skip(change)
+        except ApiError as exc:
+            result.fail(change, exc)
+            if self.clock() >= self.deadline:
+                self._stop(self._budget_text())
+
+    def _budget_text(self) -> str:
+        return f"the {self.budget:g} s apply budget ran out"
+
+    def _stop(self, reason: str) -> None:
+        with self.lock:
+            self.stopped = self.stopped or reason
+
+    def _gate(self) -> bool:
+        """Raise _Stopped when no further write may be issued. The first write goes alone
+        (True: the caller is that probe): a key that may not write stops after one write."""
+        with self.lock:
+            probe, self.probed = not self.probed, True
+        if not probe:
+            self.first_answer.wait(max(0.0, self.deadline - self.clock()))
+        if self.stopped is None and self.clock() >= self.deadline:
+            self._stop(self._budget_text())
+        if self.stopped is not None:
+            if probe:
+                self.first_answer.set()
+            raise _Stopped
+        return probe
+
+    def _write(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """One write call, after the gate; a refusal that no retry can cure stops all writes."""
+        probe = self._gate()
+        try:
+            fn(*args, **kwargs)
+        except ApiError as exc:
+            reason = _stop_reason(exc)
+            if reason is not None:
+                self._stop(reason)
+            raise
+        finally:
+            if probe:
+                self.first_answer.set()
+
+    def _clean_up(self, changes: Sequence[Change], result: ApplyResult) -> None:
+        left = {id(c) for c, _ in result.errors} | {id(c) for c in result.not_done}
+        created = [c for c in changes if c.action in _CREATES and id(c) not in left]
+        if not created:
+            return
+        if self.last_unknown is not None:  # a lost create may still commit: let it land first
+            settle = min(self.last_unknown + self.client.timeout, self.deadline)
+            self.sleep(max(0.0, settle - self.clock()))
+        try:
+            result.cleaned_up = remove_concurrent_copies(self.client, created)
+        except ApiError as exc:
+            result.fail(created[0], exc)
+
+    def _apply(self, change: Change, result: ApplyResult) -> bool:
+        """Carry out one change; False when a create turned out to be done already."""
         if change.action is Action.CREATE:
-            self._create(change, result)
-        elif change.action is Action.UPDATE:
+            return not self._create(change, result)
+        if change.action is Action.UPDATE:
             self._update(change)
         elif change.action is Action.REPLACE:
             self._create(change, result)
             self._delete(change)
         elif change.action is Action.DELETE:
             self._delete(change)
+        return True
 
-    def _create(self, change: Change, result: ApplyResult) -> None:
+    def _create(self, change: Change, result: ApplyResult) -> bool:
+        """POST the change; True when it was found on the platform after a lost answer."""
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 self._post(change)
-                return
+                return False
             except ApiError as exc:
                 if not _unknown_outcome(exc) or attempt == CREATE_ATTEMPTS:
                     raise
-                self.uncertain.set()
-                failed_at = time.monotonic()
-            if self.reconciler.find(change, failed_at) is not None:
-                with result.lock:
-                    result.reconciled += 1
-                return
-            time.sleep(min(0.2 * attempt, 1.0))
+                failed_at = self.clock()
+                with self.lock:
+                    self.last_unknown = max(self.last_unknown or failed_at, failed_at)
+                unanswered = isinstance(exc, TransportError)
+            if self._landed(change, failed_at, unanswered):
+                result.add_reconciled()
+                return True
+            self.sleep(min(0.2 * attempt, 1.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _landed(self, change: Change, failed_at: float, unanswered: bool) -> bool:
+        """Did the lost create commit? Look at once; a request that got no answer may still be
+        committed until the client's timeout has passed again, so wait that long (within the
+        budget) and look once more before it may be sent again."""
+        if self.reconciler.find(change, failed_at) is not None:
+            return True
+        if not unanswered:
+            return False  # the server answered (5xx): nothing of it is still on its way
+        until = failed_at + self.client.timeout
+        self.sleep(max(0.0, min(until, self.deadline) - self.clock()))
+        if self.reconciler.find(change, self.clock()) is not None:
+            return True
+        if until > self.deadline:  # not known, and no time left to wait: never resend blind
+            self._stop(self._budget_text())
+            raise _Stopped
+        return False
 
     def _post(self, change: Change) -> None:
         body: dict[str, Any] = dict(change.payload or {})
         if change.kind is Kind.VALIDITY:
-            self.client.validity.create(change.data_source, ValidityRuleCreate(**body))
+            self._write(self.client.validity.create, change.data_source, ValidityRuleCreate(**body))
         elif change.kind is Kind.REFERENTIAL:
-            self.client.referential.create(change.data_source, ReferentialCheckCreate(**body))
+            spec = ReferentialCheckCreate(**body)
+            self._write(self.client.referential.create, change.data_source, spec)
         else:
-            self.client.freshness.create_schedule(FreshnessScheduleCreate(**body))
+            self._write(self.client.freshness.create_schedule, FreshnessScheduleCreate(**body))
 
     def _update(self, change: Change) -> None:
         patch = dict(change.patch or {})
         rid = str(change.remote_id)
         if change.kind is Kind.VALIDITY:
-            self.client.validity.update(change.data_source, rid, **patch)
+            self._write(self.client.validity.update, change.data_source, rid, **patch)
         elif change.kind is Kind.REFERENTIAL:
-            self.client.referential.update(change.data_source, rid, **patch)
+            self._write(self.client.referential.update, change.data_source, rid, **patch)
         else:
-            self.client.freshness.update_schedule(rid, **patch)
+            self._write(self.client.freshness.update_schedule, rid, **patch)
 
     def _delete(self, change: Change) -> None:
         rid = str(change.remote_id)
         try:
             if change.kind is Kind.VALIDITY:
-                self.client.validity.delete(change.data_source, rid)
+                self._write(self.client.validity.delete, change.data_source, rid)
             elif change.kind is Kind.REFERENTIAL:
-                self.client.referential.delete(change.data_source, rid)
+                self._write(self.client.referential.delete, change.data_source, rid)
             else:
-                self.client.freshness.delete_schedule(rid)
+                self._write(self.client.freshness.delete_schedule, rid)
         except NotFoundError:
             return  # already gone (an earlier attempt went through): the goal is reached
-
-
-def raise_for_errors(result: ApplyResult, total: int) -> None:
-    if not result.errors:
-        return
-    change, first = result.errors[0]
-    error = SyncApplyError(
-        f"{len(result.errors)} of {total} changes failed; first: {change.action.value} "
-        f"{change.key}: {first.message}",
-        hint="fix the cause and run `dbt-armor sync apply` again (it converges)",
-        status_code=first.status_code,
-        code=first.code,
-    )
-    error.exit_code = first.exit_code
-    raise error

@@ -5,7 +5,7 @@ Owns plain data only; it must not translate, diff, read the manifest or talk HTT
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -106,6 +106,19 @@ class RemoteItem:
     node_id: str | None
     spec_hash: str | None
     fields: Mapping[str, Any] = field(default_factory=dict)
+
+
+def unique_by_id(items: Iterable[RemoteItem]) -> list[RemoteItem]:
+    """The items with each (kind, id) once, first sighting kept: an offset listing that ran
+    while rules were added can return one rule on two pages."""
+    seen: set[tuple[Kind, str]] = set()
+    out: list[RemoteItem] = []
+    for item in items:
+        ident = (item.kind, item.remote_id)
+        if ident not in seen:
+            seen.add(ident)
+            out.append(item)
+    return out
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from dbt_armor.sync.model import (
     RuleSpec,
     Translation,
     Unmapped,
+    unique_by_id,
 )
 from dbt_armor.sync.wire import Dialect, create_payload, mutable_fields, patch_body
 
@@ -82,7 +83,7 @@ def build_plan(
     desired = [s for s in translation.specs if scope is None or s.node_id in scope]
     by_key: dict[tuple[Kind, str], list[RemoteItem]] = {}
     schedules: dict[tuple[str, str], list[RemoteItem]] = {}
-    for item in sorted(remote.items, key=lambda i: i.remote_id):
+    for item in sorted(unique_by_id(remote.items), key=lambda i: i.remote_id):
         if item.kind is Kind.FRESHNESS:
             schedules.setdefault((item.data_source, item.table_path.lower()), []).append(item)
         elif item.key is not None:
@@ -114,7 +115,8 @@ def build_plan(
         for item in items:
             if scope is None or item.node_id in scope:
                 changes.append(_delete(item, "no longer in the dbt project", needs_prune=True))
-    relevant = [i for i in remote.items if i.key is not None or i.kind is Kind.FRESHNESS]
+    live = unique_by_id(remote.items)
+    relevant = [i for i in live if i.key is not None or i.kind is Kind.FRESHNESS]
     return Plan(
         generated_at=now.isoformat().replace("+00:00", "Z"),
         remote_fingerprint=fingerprint(relevant),

@@ -1,6 +1,7 @@
 """The versioned JSON form of a Plan (``--out plan.json``) and reading it back.
 
-Owns the file format (schema_version 1, stable key order); it must not diff or apply.
+Owns the file format (schema_version 1, stable key order) and its digest: a file whose changes
+were edited after `sync plan` wrote it is refused. It must not diff or apply.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_armor.errors import PlanError
+from dbt_armor.sync.keys import canonical_hash
 from dbt_armor.sync.model import Action, Change, FieldDiff, Kind, Unmapped
 from dbt_armor.sync.plan import SCHEMA_VERSION, Plan
 
@@ -35,7 +37,22 @@ def change_to_dict(change: Change) -> dict[str, Any]:
     }
 
 
+def digest(raw: dict[str, Any]) -> str:
+    """sha256 over what apply acts on: the changes and the state they were planned against."""
+    body = {k: raw.get(k) for k in _DIGESTED}
+    return canonical_hash(json.loads(json.dumps(body, default=str)))
+
+
+_DIGESTED = ("remote_fingerprint", "dialect", "scoped", "data_sources", "changes")
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    out = _body(plan)
+    out["digest"] = digest(out)
+    return out
+
+
+def _body(plan: Plan) -> dict[str, Any]:
     return {
         "schema_version": plan.schema_version,
         "generated_at": plan.generated_at,
@@ -84,7 +101,7 @@ def plan_from_dict(raw: Any) -> Plan:
             hint=f"re-run `dbt-armor sync plan` with this version (schema {SCHEMA_VERSION})",
         )
     try:
-        return Plan(
+        plan = Plan(
             generated_at=str(raw["generated_at"]),
             remote_fingerprint=str(raw["remote_fingerprint"]),
             dialect=str(raw.get("dialect") or "upper"),
@@ -99,6 +116,12 @@ def plan_from_dict(raw: Any) -> Plan:
             f"plan file is malformed ({exc.__class__.__name__}: {exc})",
             hint="re-run `dbt-armor sync plan --out` to write a fresh one",
         ) from exc
+    if raw.get("digest") != digest(raw):
+        raise PlanError(
+            "plan file was changed after `sync plan` wrote it (its digest does not match)",
+            hint="do not edit plan files; run `dbt-armor sync plan --out` again",
+        )
+    return plan
 
 
 def load(path: Path) -> Plan:

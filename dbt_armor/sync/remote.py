@@ -14,7 +14,7 @@ from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRu
 from dbt_armor.errors import ConfigError, NotFoundError
 from dbt_armor.sync.describe import config_text, target
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Kind, RemoteItem, RemoteState
+from dbt_armor.sync.model import Kind, RemoteItem, RemoteState, unique_by_id
 
 
 def _item(
@@ -100,7 +100,7 @@ def item_from_schedule(schedule: FreshnessSchedule, data_source: str) -> RemoteI
 
 
 def list_rules(client: ArmorClient, data_source: str) -> list[RemoteItem]:
-    """Every validity rule and referential check on one data source."""
+    """Every validity rule and referential check on one data source, each id once."""
     try:
         items = [item_from_rule(r, data_source) for r in client.validity.iter(data_source)]
         items += [item_from_check(c, data_source) for c in client.referential.iter(data_source)]
@@ -109,7 +109,7 @@ def list_rules(client: ArmorClient, data_source: str) -> list[RemoteItem]:
             f"data source {data_source!r} is not known to the platform",
             hint="connect it on the platform, or set data_sources in dbt_armor.yml",
         ) from exc
-    return items
+    return unique_by_id(items)
 
 
 def read_remote(
@@ -127,6 +127,7 @@ def read_remote(
         for schedule in client.freshness.iter_schedules(asset_id=ds):
             if (ds, schedule.table_path.lower()) in wanted:
                 items.append(item_from_schedule(schedule, ds))
+    items = unique_by_id(items)
     unmarked = sum(1 for i in items if i.key is None and i.kind is not Kind.FRESHNESS)
     managed = tuple(i for i in items if i.key is not None or i.kind is Kind.FRESHNESS)
     return RemoteState(items=managed, data_sources=sources, unmarked=unmarked)

@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from dbt_armor.sync.apply import ApplyResult
 from dbt_armor.sync.model import Action, Change, Kind, Unmapped
 from dbt_armor.sync.plan import Plan
+from dbt_armor.sync.result import ApplyResult
 
 _SYMBOL = {
     Action.CREATE: ("+", "green"),
@@ -173,16 +173,30 @@ _PAST = {"create": "created", "update": "updated", "replace": "replaced", "delet
 
 
 def result_line(result: ApplyResult, seconds: float, requests: int) -> str:
-    """``Applied: 3 created, 1 updated, 0 replaced, 0 deleted in 1.2 s (9 requests)``."""
+    """``Applied: 3 created, 1 updated, 0 replaced, 0 deleted, 0 reconciled, 0 cleaned up in
+    1.2 s (9 requests)``: reconciled = found after a lost answer, cleaned up = extra copies
+    (a concurrent apply's or a late commit's) deleted afterwards."""
     done = ", ".join(f"{result.done[a]} {p}" for a, p in _PAST.items())
-    extra = (
-        f"; {result.reconciled} reconciled after an unknown outcome" if result.reconciled else ""
+    return (
+        f"Applied: {done}, {result.reconciled} reconciled, {result.cleaned_up} cleaned up "
+        f"in {seconds:.1f} s ({requests} requests)"
     )
-    return f"Applied: {done} in {seconds:.1f} s ({requests} requests){extra}"
+
+
+def undone_line(result: ApplyResult) -> str | None:
+    """``Not done: 2 failed, 31 not attempted (stopped: …)``, or None when all went through."""
+    if not result.errors and not result.not_done:
+        return None
+    why = f" (stopped: {result.stopped})" if result.stopped else ""
+    return f"Not done: {len(result.errors)} failed, {len(result.not_done)} not attempted{why}"
 
 
 def print_result(result: ApplyResult, console: Console, seconds: float, requests: int) -> None:
-    console.print(result_line(result, seconds, requests), markup=False, highlight=False)
+    line = result_line(result, seconds, requests)
+    console.print(line, markup=False, highlight=False, soft_wrap=True)
+    undone = undone_line(result)
+    if undone is not None:
+        console.print(undone, markup=False, highlight=False, style="yellow", soft_wrap=True)
 
 
 @contextmanager

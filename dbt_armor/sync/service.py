@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from dbt_armor.api import ArmorClient
-from dbt_armor.sync.apply import Applier, ApplyResult, check_fresh, raise_for_errors
+from dbt_armor.sync.apply import DEFAULT_BUDGET, Applier, check_fresh
 from dbt_armor.sync.model import Change, Kind
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import read_remote
+from dbt_armor.sync.result import ApplyResult, raise_for_errors
 from dbt_armor.sync.translate import Resolve, translate
+from dbt_armor.sync.verify import verify_live
 from dbt_armor.sync.wire import Dialect
 
 
@@ -43,15 +45,19 @@ def apply_plan(
     prune: bool,
     saved: bool,
     workers: int = 4,
+    budget: float = DEFAULT_BUDGET,
     on_start: Callable[[int], None] | None = None,
     on_done: Callable[[Change], None] | None = None,
 ) -> ApplyResult:
-    """Apply ``plan``; a ``saved`` plan is first checked against the current remote state."""
+    """Apply ``plan``; a ``saved`` plan is first checked against the current remote state, and
+    every change against the live objects it names (refused before any write). Raises
+    SyncApplyError (carrying the result) when anything failed or was left undone."""
     if saved:
         check_fresh(client, plan)
     changes = plan.pending(prune)
+    verify_live(client, changes)
     if on_start is not None:
         on_start(len(changes))
-    result = Applier(client, workers=workers).run(changes, on_done)
+    result = Applier(client, workers=workers, budget=budget).run(changes, on_done)
     raise_for_errors(result, len(changes))
     return result

@@ -98,3 +98,52 @@ def test_page_size_is_clamped_to_api_max() -> None:
 
     assert list(iterate(fetch, page_size=1000)) == []
     assert pages == [100]
+
+
+def _pages(rows: list[str], on_fetch: Any = None) -> Any:
+    """A fetch(limit, offset) over the live list ``rows`` (``on_fetch(call)`` mutates it)."""
+    calls = [0]
+
+    def fetch(limit: int, offset: int) -> Any:
+        from dbt_armor.api.models.base import Page
+
+        if on_fetch is not None:
+            on_fetch(calls[0])
+        calls[0] += 1
+        items = rows[offset : offset + limit]
+        return Page(items=items, total=len(rows), limit=limit, offset=offset,
+                    has_more=offset + len(items) < len(rows), raw={})  # fmt: skip
+
+    return fetch, calls
+
+
+def test_stable_listing_survives_a_delete_and_an_insert_while_paged() -> None:
+    from dbt_armor.api.pagination import iterate_stable
+
+    rows = [f"r{i}" for i in range(250)]
+
+    def meddle(call: int) -> None:
+        if call == 1:
+            del rows[3]  # everything after shifts down by one
+        if call == 2:
+            rows.insert(0, "new")  # everything after shifts up by one: ids repeat
+
+    fetch, calls = _pages(rows, meddle)
+    got = iterate_stable(fetch, lambda r: r, page_size=100)
+    assert len(got) == len(set(got)) and set(rows) - {"new"} <= set(got)
+    assert calls[0] == 3
+
+
+def test_stable_listing_restarts_then_gives_up_when_it_keeps_shifting() -> None:
+    from dbt_armor.api.pagination import ListingChanged, iterate_stable
+
+    rows = [f"r{i}" for i in range(300)]
+
+    def shift(call: int) -> None:
+        if call % 2 == 1:
+            del rows[:20]  # more than the overlap, before the next page
+
+    fetch, calls = _pages(rows, shift)
+    with pytest.raises(ListingChanged, match="kept changing"):
+        iterate_stable(fetch, lambda r: r, page_size=100)
+    assert calls[0] == 8  # 4 attempts of 2 pages

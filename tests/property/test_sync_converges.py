@@ -197,3 +197,25 @@ def test_plan_apply_plan_is_empty(
     second = _plan(desired, remote, dialect)
     assert not second.has_changes, [(c.action, c.key, c.diffs) for c in second.changes
                                     if c.action is not Action.UNCHANGED]  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data(), specs, st.sampled_from(["upper", "backend"]))
+def test_a_listing_that_repeats_ids_plans_the_same(
+    data: st.DataObject, earlier: list[RuleSpec], dialect: Dialect
+) -> None:
+    """An offset listing that returned some objects twice (an insert while it was paged) plans
+    exactly what the clean listing plans: never a delete of an id it also keeps."""
+    remote = FakeRemote()
+    remote.apply(_plan(earlier, remote, dialect).pending(prune=True))
+    for _ in range(data.draw(st.integers(0, 2))):
+        _edit(data, remote)
+    clean = remote.state()
+    repeats = data.draw(st.lists(st.sampled_from(clean.items), max_size=4)) if clean.items else []
+    noisy = replace(clean, items=clean.items + tuple(repeats))
+    translation = Translation(tuple(earlier), (), ())
+    plans = [build_plan(translation, s, dialect=dialect, now=NOW) for s in (clean, noisy)]
+    assert plans[0] == plans[1]
+    kept = {c.remote_id for c in plans[1].changes if c.action is not Action.DELETE}
+    deletes = [c for c in plans[1].pending(prune=False) if c.action is Action.DELETE]
+    assert not [c for c in deletes if c.remote_id in kept]

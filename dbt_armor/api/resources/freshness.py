@@ -19,7 +19,7 @@ from dbt_armor.api.models import (
     build,
     parse,
 )
-from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate
+from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate, iterate_stable
 from dbt_armor.api.paths import join
 from dbt_armor.api.resources.base import Resource, unwrap_object
 from dbt_armor.api.resources.jobs import JobsResource
@@ -86,9 +86,8 @@ class FreshnessResource(Resource):
     def iter_schedules(
         self, asset_id: str | None = None, active_only: bool = False, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[FreshnessSchedule]:
-        return iterate(
-            lambda size, off: self.list_schedules(asset_id, active_only, size, off), page_size
-        )
+        fetch = lambda size, off: self.list_schedules(asset_id, active_only, size, off)  # noqa: E731
+        return iter(iterate_stable(fetch, lambda s: s.id, page_size))
 
     def create_schedule(self, spec: FreshnessScheduleCreate) -> FreshnessSchedule:
         path = join("sdk", "freshness", "schedules")

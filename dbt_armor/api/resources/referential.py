@@ -17,7 +17,7 @@ from dbt_armor.api.models import (
     ReferentialSummary,
     build,
 )
-from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate
+from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate_stable
 from dbt_armor.api.paths import join
 from dbt_armor.api.resources.base import Resource
 
@@ -41,7 +41,8 @@ class ReferentialResource(Resource):
     def iter(
         self, asset_id: str, is_active: bool | None = None, page_size: int = MAX_PAGE_SIZE
     ) -> Iterator[ReferentialCheck]:
-        return iterate(lambda size, off: self.list(asset_id, is_active, size, off), page_size)
+        fetch = lambda size, off: self.list(asset_id, is_active, size, off)  # noqa: E731
+        return iter(iterate_stable(fetch, lambda c: c.id, page_size))
 
     def get(self, asset_id: str, check_id: str) -> ReferentialCheck:
         return self._object(ReferentialCheck, "GET", join("sdk", R, asset_id, check_id))

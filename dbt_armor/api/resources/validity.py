@@ -17,7 +17,7 @@ from dbt_armor.api.models import (
     ValiditySummary,
     build,
 )
-from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate
+from dbt_armor.api.pagination import MAX_PAGE_SIZE, iterate_stable
 from dbt_armor.api.paths import join
 from dbt_armor.api.resources.base import Resource
 
@@ -46,9 +46,8 @@ class ValidityResource(Resource):
         is_active: bool | None = None,
         page_size: int = MAX_PAGE_SIZE,
     ) -> Iterator[ValidityRule]:
-        return iterate(
-            lambda size, off: self.list(asset_id, rule_type, is_active, size, off), page_size
-        )
+        fetch = lambda size, off: self.list(asset_id, rule_type, is_active, size, off)  # noqa: E731
+        return iter(iterate_stable(fetch, lambda r: r.uuid or str(r.id), page_size))
 
     def get(self, asset_id: str, rule_id: str) -> ValidityRule:
         return self._object(ValidityRule, "GET", join("sdk", V, asset_id, rule_id))

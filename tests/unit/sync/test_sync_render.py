@@ -10,12 +10,12 @@ import pytest
 from rich.console import Console
 
 from dbt_armor.api.models import ValidityRule
-from dbt_armor.sync.apply import ApplyResult
 from dbt_armor.sync.describe import config_text, rule_text
 from dbt_armor.sync.model import Kind, RemoteState, Translation
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import item_from_rule
-from dbt_armor.sync.render import print_plan, result_line
+from dbt_armor.sync.render import print_plan, result_line, undone_line
+from dbt_armor.sync.result import ApplyResult
 from dbt_armor.sync.wire import create_payload
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
@@ -140,5 +140,12 @@ def test_result_line() -> None:
     result = ApplyResult()
     result.done.update(create=3, update=1)
     assert result_line(result, 1.234, 9) == (
-        "Applied: 3 created, 1 updated, 0 replaced, 0 deleted in 1.2 s (9 requests)"
+        "Applied: 3 created, 1 updated, 0 replaced, 0 deleted, 0 reconciled, 0 cleaned up "
+        "in 1.2 s (9 requests)"
+    )
+    assert undone_line(result) is None
+    result.not_done.append(object())  # type: ignore[arg-type]
+    result.stopped = "the 5 s apply budget ran out"
+    assert undone_line(result) == (
+        "Not done: 0 failed, 1 not attempted (stopped: the 5 s apply budget ran out)"
     )
