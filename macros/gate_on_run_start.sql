@@ -63,5 +63,13 @@
     {%- do exceptions.warn(message) -%}
     {{ return('') }}
   {%- endif -%}
+  {%- if dbt_armor._hook_errors_are_swallowed() -%}
+    {#- dbt-core 1.8 turns any error raised while rendering on-run-start into a logged hook
+        failure and builds every node anyway. What it does not catch is a hook statement that
+        fails its own schema check (a JSON object whose sql is not text): that ends the run
+        before any node starts, with exit 2, as an on-run-start error does from 1.9 on. -#}
+    {%- do log(message, info=true) -%}
+    {{ return(tojson({'sql': [message]})) }}
+  {%- endif -%}
   {{ exceptions.raise_compiler_error(message) }}
 {% endmacro %}
