@@ -7,8 +7,7 @@
   {%- endif -%}
   {%- set res = dbt_armor.results() -%}
   {%- if not res -%}
-    {%- do dbt_armor._handle_missing_results('on-run-start') -%}
-    {{ return('') }}
+    {{ return(dbt_armor._handle_missing_results('on-run-start', stops_run=true) | trim) }}
   {%- endif -%}
   {%- set selected = {} -%}
   {%- for unique_id in selected_resources -%}
@@ -63,13 +62,5 @@
     {%- do exceptions.warn(message) -%}
     {{ return('') }}
   {%- endif -%}
-  {%- if dbt_armor._hook_errors_are_swallowed() -%}
-    {#- dbt-core 1.8 turns any error raised while rendering on-run-start into a logged hook
-        failure and builds every node anyway. What it does not catch is a hook statement that
-        fails its own schema check (a JSON object whose sql is not text): that ends the run
-        before any node starts, with exit 2, as an on-run-start error does from 1.9 on. -#}
-    {%- do log(message, info=true) -%}
-    {{ return(tojson({'sql': [message]})) }}
-  {%- endif -%}
-  {{ exceptions.raise_compiler_error(message) }}
+  {{ return(dbt_armor._refuse_run(message)) }}
 {% endmacro %}
