@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all lint bench report-screenshot clean
+.PHONY: venv demo test test-all test-matrix lint bench report-screenshot clean
 
 venv: $(STAMP)
 
@@ -29,11 +29,16 @@ test: lint
 test-all: lint
 	$(PY) -m pytest -q
 
+# The support matrix (Python 3.10-3.13 x dbt-core 1.8-1.11, dbt outside our environment): one
+# virtualenv per cell under .matrix/, installed from the registries (scripts/matrix.py --list).
+test-matrix:
+	$(PYTHON) scripts/matrix.py
+
 bench: venv
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache integration_project/target
+	rm -rf $(VENV) .matrix .pytest_cache .mypy_cache .ruff_cache integration_project/target
 
 # Render the CI Markdown report to HTML and screenshot it in headless Chromium
 # (needs Debian's chromium: apt-get install -y chromium).

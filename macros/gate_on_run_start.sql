@@ -7,8 +7,7 @@
   {%- endif -%}
   {%- set res = dbt_armor.results() -%}
   {%- if not res -%}
-    {%- do dbt_armor._handle_missing_results('on-run-start') -%}
-    {{ return('') }}
+    {{ return(dbt_armor._handle_missing_results('on-run-start', stops_run=true) | trim) }}
   {%- endif -%}
   {%- set selected = {} -%}
   {%- for unique_id in selected_resources -%}
@@ -68,5 +67,5 @@
     {%- do exceptions.warn(message) -%}
     {{ return('') }}
   {%- endif -%}
-  {{ exceptions.raise_compiler_error(message) }}
+  {{ return(dbt_armor._refuse_run(message)) }}
 {% endmacro %}

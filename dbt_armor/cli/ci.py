@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -22,6 +21,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.errors import ExitCode, UsageError
+from dbt_armor.timestamps import utc_now
 
 
 @click.command(name="ci")
@@ -96,7 +96,7 @@ def command(
             pr_manifest,
             state_manifest,
             client=client,
-            now=datetime.now(UTC),
+            now=utc_now(),
             target=target,
             fail_on=policy,
         )

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -19,45 +17,48 @@ from dbt_armor.cli.options import (
     project_dir_option,
     project_invocation,
 )
+from dbt_armor.dbt.invoker import dbt_core_available, find_executable
+from dbt_armor.dbt.version import executable_version
 from dbt_armor.errors import (
     ApiError,
     ArmorError,
     AuthenticationError,
     ConfigError,
+    DbtError,
     ExitCode,
     ForbiddenError,
     TransportError,
+    UsageError,
 )
 
 
 def dbt_engine() -> dict[str, str]:
     """Which dbt will run, without importing dbt (that takes seconds)."""
+    if not dbt_core_available():
+        return subprocess_engine()
+    adapters = []
+    for dist in ("dbt-duckdb", "dbt-postgres", "dbt-snowflake", "dbt-bigquery"):
+        try:
+            adapters.append(f"{dist} {metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            continue
+    detail = f"dbt-core {metadata.version('dbt-core')} (in-process)"
+    return {"engine": detail + (f"; {', '.join(adapters)}" if adapters else ""), "ok": "yes"}
+
+
+def subprocess_engine(executable: str | None = None) -> dict[str, str]:
+    """The dbt executable a subprocess run would use, with the version it reports."""
     try:
-        version = metadata.version("dbt-core")
-    except metadata.PackageNotFoundError:
-        version = ""
-    if version:
-        adapters = []
-        for dist in ("dbt-duckdb", "dbt-postgres", "dbt-snowflake", "dbt-bigquery"):
-            try:
-                adapters.append(f"{dist} {metadata.version(dist)}")
-            except metadata.PackageNotFoundError:
-                continue
-        detail = f"dbt-core {version} (in-process)"
-        return {"engine": detail + (f"; {', '.join(adapters)}" if adapters else ""), "ok": "yes"}
-    exe = shutil.which("dbt")
-    if exe is None:
+        exe = find_executable(executable)
+    except (DbtError, UsageError):
         return {
             "engine": "not found: pip install dbt-core dbt-<adapter>, or put dbt on PATH",
             "ok": "no",
         }
-    try:
-        out = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=30)
-        first = (out.stdout or out.stderr).strip().splitlines()
-        text = first[0] if first else "unknown version"
-    except (OSError, subprocess.SubprocessError) as exc:
-        text = f"unusable ({type(exc).__name__})"
-    return {"engine": f"{exe}: {text} (subprocess)", "ok": "yes"}
+    found = executable_version(exe)
+    if found is None:
+        return {"engine": f"{exe}: version unknown (`{exe} --version` failed)", "ok": "no"}
+    return {"engine": f"{exe}: {found.describe()} (subprocess)", "ok": "yes"}
 
 
 def check_platform(settings: Any) -> tuple[dict[str, Any], int]:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
+
+from dbt_armor.timestamps import utc_now
 
 Scope = Literal["read-only", "read-write", "admin"]
 Dialect = Literal["seed", "sdk"]
@@ -64,10 +66,6 @@ def default_keys() -> list[ApiKey]:
         ApiKey(DEFAULT_READWRITE_KEY, "read-write", "enterprise"),
         ApiKey(DEFAULT_READONLY_KEY, "read-only", "enterprise"),
     ]
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_armor.emulator.rules import invalid_condition
+from dbt_armor.timestamps import parse_timestamp
 
 LOCK_RETRIES = 5
 LOCK_DELAY = 0.1
@@ -138,7 +139,7 @@ def to_utc(value: Any) -> datetime | None:
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if isinstance(value, str):
-        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+        return parse_timestamp(value)
     raise WarehouseError(f"freshness column holds {type(value).__name__}, not a timestamp")
 
 

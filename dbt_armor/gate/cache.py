@@ -14,6 +14,7 @@ from typing import Any
 
 from dbt_armor.gate.facts import SourceFact, iso
 from dbt_armor.report.artifact import write_text
+from dbt_armor.timestamps import parse_timestamp
 
 CACHE_FILE = "armor_gate_cache.json"
 CACHE_VERSION = 1
@@ -57,7 +58,7 @@ def load(
         if not isinstance(entry, dict):
             return None
         try:
-            fetched = datetime.fromisoformat(str(entry["fetched_at"]).replace("Z", "+00:00"))
+            fetched = parse_timestamp(str(entry["fetched_at"]))
             fact = SourceFact.from_json(entry["fact"])
         except (KeyError, TypeError, ValueError):
             return None

@@ -10,6 +10,8 @@ from datetime import datetime
 from enum import Enum
 from typing import Any
 
+from dbt_armor.timestamps import parse_timestamp
+
 
 class Level(str, Enum):
     """What a policy key does when its condition holds."""
@@ -140,7 +142,7 @@ def _iso(value: datetime | None) -> str | None:
 def _parse_dt(value: Any) -> datetime | None:
     if not value:
         return None
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parse_timestamp(str(value))
 
 
 def _float(value: Any) -> float | None:

@@ -7,13 +7,14 @@ The I/O shell around ``payload`` and ``state``. Never changes dbt's outcome: the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from dbt_armor.errors import ArmorError, ConfigError, NotFoundError
 from dbt_armor.lineage.payload import build_payload, qualified_names, read_manifest_bytes
 from dbt_armor.lineage.state import PublishRecord, iso, load_record, save_record, state_key
+from dbt_armor.timestamps import utc_now
 
 if TYPE_CHECKING:
     from dbt_armor.api import ArmorClient
@@ -155,7 +156,7 @@ def publish(
         )
         stats = dict(getattr(result, "sync_stats", None) or {})
         job_id = getattr(result, "catalog_sync_job_id", None)
-        stamp = iso(now or datetime.now(UTC))
+        stamp = iso(now or utc_now())
         save_record(
             target_dir, key, PublishRecord(payload.content_hash, stamp, resolved_id, slim, stats)
         )

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from project_copy import DBT_EXECUTABLE
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DBT = str(Path(sys.executable).with_name("dbt"))
+DBT = DBT_EXECUTABLE  # this virtualenv's dbt, or the one on PATH when dbt-core is elsewhere
 PROJECT = "armor_macro_test"
 DATABASE = "warehouse"
 

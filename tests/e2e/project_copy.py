@@ -5,6 +5,7 @@ Owns copying the project to a temp dir (never writing into the repository); asse
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -12,11 +13,19 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
+
+from legacy_project import adapt_project
+
+from dbt_armor.dbt.invoker import dbt_core_available
+from dbt_armor.dbt.version import executable_version
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_PROJECT = REPO_ROOT / "integration_project"
-DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+_SIBLING_DBT = Path(sys.executable).with_name("dbt")
+# dbt from this virtualenv, or (the "dbt outside our environment" cell) the one on PATH
+DBT_EXECUTABLE = str(_SIBLING_DBT) if _SIBLING_DBT.is_file() else (shutil.which("dbt") or "dbt")
 _IGNORED = shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", "__pycache__")
 _DROPPED_ENV = ("ARMOR_API_KEY", "DBT_TARGET_PATH", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR")
 
@@ -95,7 +104,27 @@ def _configure(path: Path) -> DbtProject:
     return DbtProject(path=path, profiles_dir=path, db_path=db_path)
 
 
+@functools.cache
+def dbt_minor() -> tuple[int, int]:
+    """(major, minor) of the dbt the tests run: this environment's dbt-core, or what the
+    executable on PATH reports (its update check kept off the network)."""
+    if dbt_core_available() and Path(DBT_EXECUTABLE) == _SIBLING_DBT:
+        major, minor = metadata.version("dbt-core").split(".")[:2]
+        return int(major), int(minor)
+    offline = {
+        **os.environ,
+        "HTTPS_PROXY": "http://127.0.0.1:9",
+        "HTTP_PROXY": "http://127.0.0.1:9",
+    }
+    found = executable_version(DBT_EXECUTABLE, env=offline)
+    if found is None:
+        raise RuntimeError(f"cannot tell the version of {DBT_EXECUTABLE}: is dbt installed?")
+    return found.minor
+
+
 def copy_project(dest: Path) -> DbtProject:
-    """Copy integration_project (sources only) to ``dest`` and configure it."""
+    """Copy integration_project (sources only) to ``dest``, in the YAML the dbt under test
+    parses, and configure it."""
     shutil.copytree(SOURCE_PROJECT, dest, ignore=_IGNORED)
+    adapt_project(dest, dbt_minor())
     return _configure(dest)

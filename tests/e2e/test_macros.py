@@ -17,6 +17,7 @@ import macro_helpers as h
 import pytest
 
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
+from dbt_armor.timestamps import parse_timestamp
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +74,7 @@ def persisted(project: Path, invocation_id: str) -> dict[str, tuple[Any, ...]]:
 def expected_rows(results: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
     out = {}
     for uid, e in results["sources"].items():
-        stamp = datetime.fromisoformat(e["last_updated"].replace("Z", ""))
+        stamp = parse_timestamp(e["last_updated"]).replace(tzinfo=None)
         out[uid] = (
             results["decision"],
             e["qn"],

@@ -14,7 +14,7 @@ import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import click
@@ -107,7 +107,7 @@ def platform(emulator: EmulatorServer, pr: Pr, api_key: str) -> Iterator[Emulato
     assert r.status_code == 200, r.text
     manifest = load_manifest(prod)
     resolver = NameResolver(manifest, None, {"*": "warehouse"}, "preserve")
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     with ArmorClient(api_key=api_key, base_url=emulator.api_url) as client:
         plan = make_plan(client, manifest, resolver.resolve, dialect="upper", now=now)
         apply_plan(client, plan, prune=False, saved=False, workers=1)

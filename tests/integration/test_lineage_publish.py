@@ -6,7 +6,7 @@ import io
 import json
 import shutil
 import socket
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from dbt_armor.lineage import publish, publish_best_effort
 from dbt_armor.lineage.state import STATE_FILE
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "integration_v12.json"
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 UPLOAD = "/api/v1/assets/{}/lineage/upload"
 
 
@@ -150,12 +150,12 @@ def test_best_effort_with_the_platform_down_is_one_warning(project: Path, api_ke
     settings = _settings(project, f"http://127.0.0.1:{port}/api/v1", api_key)
     out = io.StringIO()
     console = Console(file=out, width=200, color_system=None)
-    started = datetime.now(UTC)
+    started = datetime.now(timezone.utc)
     publish_best_effort(settings, project / "target" / "manifest.json", None, console)
     lines = out.getvalue().strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("dbt-armor: warning: lineage not published")
     assert api_key not in out.getvalue() and "Traceback" not in out.getvalue()
-    assert (datetime.now(UTC) - started).total_seconds() < 10
+    assert (datetime.now(timezone.utc) - started).total_seconds() < 10
     assert not (project / "target" / STATE_FILE).exists()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -227,4 +227,4 @@ def test_state_round_trip_keeps_other_keys_and_tolerates_garbage(tmp_path: Path)
 
 
 def test_iso_is_utc_seconds_with_z() -> None:
-    assert iso(datetime(2026, 3, 1, 12, 30, 5, 999, tzinfo=UTC)) == "2026-03-01T12:30:05Z"
+    assert iso(datetime(2026, 3, 1, 12, 30, 5, 999, tzinfo=timezone.utc)) == "2026-03-01T12:30:05Z"
