@@ -102,6 +102,24 @@ def explain(done: subprocess.CompletedProcess[str]) -> str:
     return f"exit {done.returncode}\nSTDOUT:\n{done.stdout[-3000:]}\nSTDERR:\n{done.stderr[-3000:]}"
 
 
+def spell_shop_source_in_upper_case(path: Path) -> None:
+    """Write the shop source as `RAW.ORDERS`, unquoted (PostgreSQL folds it to raw.orders), and
+    let dbt-armor fold names the adapter's way (naming.case: auto)."""
+    sources = path / "models" / "staging" / "_sources.yml"
+    text = sources.read_text()
+    shop = "  - name: shop\n    schema: raw\n"
+    orders = "      - name: orders\n"
+    assert shop in text and orders in text
+    text = text.replace(shop, "  - name: shop\n    schema: RAW\n    quoting: {schema: false}\n")
+    text = text.replace(
+        orders, orders + "        identifier: ORDERS\n        quoting: {identifier: false}\n"
+    )
+    sources.write_text(text)
+    armor = path / "dbt_armor.yml"
+    assert "case: preserve" in armor.read_text()
+    armor.write_text(armor.read_text().replace("case: preserve", "case: auto"))
+
+
 @pytest.fixture(scope="module")
 def shop(
     pg_server: Any, make_database: Callable[[str], str], tmp_path_factory: pytest.TempPathFactory
@@ -109,6 +127,7 @@ def shop(
     url = make_database(DATABASE)
     pg_env = {**pg_server.env(), "ARMOR_PG_DATABASE": DATABASE}
     project = copy_project(tmp_path_factory.mktemp("pg_shop") / "armor_shop")
+    spell_shop_source_in_upper_case(project.path)
     for args in (
         ("deps",),
         ("seed",),
@@ -131,14 +150,14 @@ def shop(
 
 
 def test_map_uses_postgres_naming(shop: PgShop) -> None:
-    done = shop.armor("map", "--format", "json", "--case", "auto")
+    """Database = the connection's database; unquoted RAW.ORDERS folded to lower case."""
+    done = shop.armor("map", "--format", "json")
     assert done.returncode == 0, explain(done)
-    text = done.stdout
-    assert "warehouse.shop_e2e.raw.orders" in text and "crm.shop_e2e.raw.customers" in text
-    assert "warehouse.shop_e2e.main.fct_orders" in text
-    assert "armor_shop." not in text.replace("source.armor_shop.", "").replace(
-        "model.armor_shop.", ""
-    ).replace("seed.armor_shop.", "").replace("snapshot.armor_shop.", "")
+    names = {row["unique_id"]: row["qualified_name"] for row in json.loads(done.stdout)}
+    assert names["source.armor_shop.shop.orders"] == "warehouse.shop_e2e.raw.orders"
+    assert names["source.armor_shop.crm.customers"] == "crm.shop_e2e.raw.customers"
+    assert names["model.armor_shop.fct_orders"] == "warehouse.shop_e2e.main.fct_orders"
+    assert {n.split(".")[1] for n in names.values()} == {DATABASE}
 
 
 def test_sync_converges_and_the_rules_run_on_postgres(shop: PgShop) -> None:
