@@ -35,6 +35,7 @@ $(PG_STAMP): $(STAMP)
 	touch $(PG_STAMP)
 
 test-postgres: $(PG_STAMP)
+	$(PY) scripts/pg_cluster.py check
 	$(PY) -m pytest -m postgres tests/postgres -q
 
 demo-postgres: $(PG_STAMP)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -59,7 +60,7 @@ class PgShop:
         env.pop("GITHUB_ACTIONS", None)
         env.pop("GITHUB_STEP_SUMMARY", None)
         argv = [sys.executable, "-m", "dbt_armor", *args, "--project-dir", str(self.project.path)]
-        if args[0] in ("run", "build"):
+        if args[0] in ("run", "build", "gate"):
             argv += ["--profiles-dir", str(self.project.path)]
         argv += ["--target", "postgres"]
         done = subprocess.run(
@@ -200,6 +201,27 @@ def test_stale_source_blocks_and_builds_nothing(shop: PgShop) -> None:
     assert "BLOCK shop.orders (warehouse.shop_e2e.raw.orders) is 40" in " ".join(
         done.stdout.split()
     )
+
+
+def test_blocked_results_stop_a_plain_dbt_run(shop: PgShop, tmp_path: Path) -> None:
+    """`gate --emit-env`, then plain `dbt run`: on-run-start refuses on PostgreSQL too."""
+    shop.ages(orders=40)
+    shop.drop_models()
+    env_file = tmp_path / "armor.env"
+    gated = shop.armor("gate", "--emit-env", str(env_file))
+    assert gated.returncode == 3, explain(gated)
+    results: dict[str, str] = {}
+    for line in env_file.read_text().splitlines():
+        words = shlex.split(line)
+        if words[:1] == ["export"]:
+            name, _, value = words[1].partition("=")
+            results[name] = value
+    assert "DBT_ARMOR_RESULTS" in results
+    done = shop.project.dbt("run", "--target", "postgres", env={**shop.pg_env, **results},
+                            check=False)  # fmt: skip
+    assert done.returncode != 0, done.stdout
+    assert "read blocked upstream data" in done.stdout
+    assert shop.built() == set()
 
 
 def test_skip_mode_builds_exactly_the_unaffected_models(shop: PgShop) -> None:
