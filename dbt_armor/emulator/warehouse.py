@@ -20,7 +20,7 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 class WarehouseError(Exception):
-    """A probe could not run (file locked, table or column missing, bad SQL)."""
+    """A probe could not run (warehouse unreachable, table or column missing, bad SQL)."""
 
 
 class Conn(Protocol):
