@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all test-matrix lint bench report-screenshot clean
+.PHONY: venv demo demo-postgres test test-all test-matrix test-postgres lint bench report-screenshot clean
 
 venv: $(STAMP)
 
@@ -25,6 +25,21 @@ lint: venv
 
 test: lint
 	$(PY) -m pytest -m "not slow" -q
+
+# The PostgreSQL e2e: a private cluster from Debian's binaries (scripts/pg_cluster.py) on a
+# loopback port; needs the `postgres` extra (dbt-postgres), installed here.
+PG_STAMP := $(VENV)/.installed-postgres
+
+$(PG_STAMP): $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt --config-settings editable_mode=compat -e '.[postgres]'
+	touch $(PG_STAMP)
+
+test-postgres: $(PG_STAMP)
+	$(PY) scripts/pg_cluster.py check
+	$(PY) -m pytest -m postgres tests/postgres -q
+
+demo-postgres: $(PG_STAMP)
+	$(PY) scripts/demo.py --warehouse postgres
 
 test-all: lint
 	$(PY) -m pytest -q

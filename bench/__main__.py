@@ -25,6 +25,7 @@ MODULES = [
     "wrapper_bench",
     "sync_bench",
     "lineage_bench",
+    "warehouse_probe",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

@@ -38,11 +38,13 @@
   {%- do adapter.commit() -%}
 {% endmacro %}
 
+{#- run_query sends no BEGIN of dbt's own (auto_begin=false), so dbt's adapter.commit() refuses
+    ("no transaction open") while psycopg2 holds an implicit one: end it with COMMIT instead. -#}
 {% macro postgres__persist_results(relation, rows) %}
   {%- do run_query("create schema if not exists " ~ relation.without_identifier().include(database=false)) -%}
   {%- do run_query(dbt_armor._results_create_sql(relation, 'if not exists')) -%}
   {%- for statement in dbt_armor._results_insert_sql(relation, rows) -%}
     {%- do run_query(statement) -%}
   {%- endfor -%}
-  {%- do adapter.commit() -%}
+  {%- do run_query('commit') -%}
 {% endmacro %}

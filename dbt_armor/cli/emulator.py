@@ -37,7 +37,12 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
 
 @click.command(name="emulator")
 @click.option("--port", type=int, default=0, show_default=True, help="Port (0 = a free one).")
-@click.option("--warehouse", type=FILE, help="DuckDB file used for freshness and rule checks.")
+@click.option(
+    "--warehouse",
+    metavar="PATH|URL",
+    help="Warehouse for freshness probes and rule checks: a DuckDB file, or a PostgreSQL "
+    "database as postgresql://USER[:PASSWORD]@HOST:PORT/DBNAME.",
+)
 @click.option(
     "--manifest",
     type=FILE,
@@ -84,7 +89,7 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
 )
 def command(
     port: int,
-    warehouse: Path | None,
+    warehouse: str | None,
     manifest: Path | None,
     data_source: str | None,
     fixture: Path | None,
@@ -100,20 +105,17 @@ def command(
     """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
     from dbt_armor.emulator import EmulatorConfig, EmulatorServer
     from dbt_armor.emulator.seeding import load_fixture, register_manifest
+    from dbt_armor.emulator.warehouse import WarehouseError
 
     if manifest is not None and not data_source:
         raise UsageError(
             "--manifest needs --data-source NAME", hint="the platform data-source name"
         )
-    if warehouse is not None and not warehouse.exists():
-        raise UsageError(
-            f"warehouse file {warehouse} does not exist", hint="build it with dbt first"
-        )
     keys = _keys(key_specs)
     config = EmulatorConfig(
         port=port,
         dialect=dialect,
-        warehouse=warehouse,
+        warehouse=_warehouse(warehouse) if warehouse else None,
         state_file=state_file,
         seed=seed,
         rate_limits=not no_rate_limits,
@@ -123,6 +125,14 @@ def command(
     if keys:
         config.keys = keys
     server = EmulatorServer(config)
+    if server.app.warehouse is not None:
+        try:
+            server.app.warehouse.ping()
+        except WarehouseError as exc:
+            server.app.warehouse.close()
+            raise UsageError(
+                f"--warehouse: {exc}", hint="start the database, or check the URL"
+            ) from None
     if manifest is not None:
         try:
             doc = json.loads(manifest.read_text())
@@ -162,12 +172,30 @@ def command(
         click.echo("emulator stopped")
 
 
+def _warehouse(spec: str) -> Path | str:
+    """A postgresql:// URL as given, else the path of an existing DuckDB file."""
+    from dbt_armor.emulator.warehouse import is_postgres_url
+
+    if is_postgres_url(spec):
+        return spec
+    if "://" in spec:
+        raise UsageError(
+            f"--warehouse: unsupported URL scheme in {spec.split('://')[0]!r}",
+            hint="use a DuckDB file path or postgresql://USER@HOST:PORT/DBNAME",
+        )
+    path = Path(spec)
+    if not path.is_file():
+        raise UsageError(f"warehouse file {path} does not exist", hint="build it with dbt first")
+    return path
+
+
 def _announce(server: EmulatorServer, url_file: Path | None) -> None:
     cfg = server.config
+    warehouse = server.app.warehouse.describe() if server.app.warehouse else "none"
     click.echo(f"AnomalyArmor emulator listening on {server.url} (API: {server.api_url})")
     click.echo(
         f"dialect: {cfg.dialect}; tables: {len(server.state.tables)}; "
-        f"warehouse: {cfg.warehouse or 'none'}; state: {cfg.state_file or 'in memory'}; "
+        f"warehouse: {warehouse}; state: {cfg.state_file or 'in memory'}; "
         f"scheduled checks: {f'every {cfg.check_interval:g} s' if cfg.check_interval else 'off'}"
     )
     click.echo("accepted keys (local test keys, not secrets):")

@@ -21,7 +21,7 @@ from dbt_armor.emulator.routes import api_router, control_router
 from dbt_armor.emulator.routes.base import ApiFailure, Request, Response
 from dbt_armor.emulator.state import State
 from dbt_armor.emulator.store import SqliteStore
-from dbt_armor.emulator.warehouse import Warehouse
+from dbt_armor.emulator.warehouse import open_warehouse
 
 API_PREFIX = ["api", "v1"]
 
@@ -37,7 +37,7 @@ class App:
         self.keys: dict[str, ApiKey] = {k.key: k for k in config.keys}
         self.limiter = RateLimiter(enabled=config.rate_limits)
         self.faults = FaultSet()
-        self.warehouse = Warehouse(config.warehouse) if config.warehouse else None
+        self.warehouse = open_warehouse(config.warehouse) if config.warehouse else None
         self.fresh_cache: dict[str, tuple[float, datetime | None, str | None]] = {}
         self._log: deque[dict[str, Any]] = deque(maxlen=config.request_log_size)
         self._log_lock = threading.Lock()

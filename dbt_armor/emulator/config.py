@@ -74,7 +74,7 @@ class EmulatorConfig:
 
     port: int = 0
     dialect: str = "seed"
-    warehouse: Path | None = None
+    warehouse: Path | str | None = None  # a DuckDB file, or a postgresql:// URL
     state_file: Path | None = None
     keys: list[ApiKey] = field(default_factory=default_keys)
     seed: int = 0

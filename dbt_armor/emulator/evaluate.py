@@ -1,5 +1,5 @@
 """Computes freshness for a table and runs validity rules / referential checks, from
-overrides, forced outcomes or the DuckDB warehouse.
+overrides, forced outcomes or the warehouse (DuckDB or PostgreSQL).
 
 Owns result records; never shapes HTTP responses.
 """

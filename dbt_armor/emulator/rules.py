@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from dbt_armor.emulator.sqldialect import DUCKDB, SqlDialect
+
 RULE_TYPES = ("NOT_NULL", "UNIQUE", "REGEX", "RANGE", "ENUM", "DATE_FORMAT", "CUSTOM_SQL", "LENGTH")
 
 _ALIASES = {
@@ -84,9 +86,13 @@ def normalise_config(rule_type: str, config: dict[str, Any] | None) -> dict[str,
 
 
 def invalid_condition(
-    rule_type: str, col: str | None, config: dict[str, Any], null_ok: bool
+    rule_type: str,
+    col: str | None,
+    config: dict[str, Any],
+    null_ok: bool,
+    dialect: SqlDialect = DUCKDB,
 ) -> tuple[str, list[Any]]:
-    """SQL marking a row invalid (``col`` already quoted) and its parameters.
+    """SQL marking a row invalid (``col`` already quoted) in ``dialect``, and its parameters.
 
     May contain ``{rel}``/``{scope}`` placeholders for the table and row filter.
     """
@@ -105,40 +111,38 @@ def invalid_condition(
     text = f"CAST({col} AS VARCHAR)"
     params: list[Any] = []
     if rule_type == "ENUM":
-        values = [str(v) for v in config["values"]]
-        bad = f"{text} NOT IN ({', '.join('?' for _ in values)})"
-        params = values
+        bound = [dialect.bind(str(v)) for v in config["values"]]
+        bad = f"{text} NOT IN ({', '.join(sql for sql, _ in bound)})"
+        params = [p for _, ps in bound for p in ps]
     elif rule_type == "REGEX":
-        bad, params = f"NOT regexp_full_match({text}, ?)", [str(config["pattern"])]
+        bad, params = dialect.not_full_match(text, str(config["pattern"]))
     elif rule_type == "RANGE":
-        bad, params = _bounds(col, config.get("min"), config.get("max"))
+        bad, params = _bounds(col, config.get("min"), config.get("max"), dialect)
     elif rule_type == "LENGTH":
-        bad, params = _bounds(f"length({text})", config.get("min_length"), config.get("max_length"))
+        length = f"length({text})"
+        bad, params = _bounds(length, config.get("min_length"), config.get("max_length"), dialect)
     else:  # DATE_FORMAT
-        bad, params = _date_format(text, str(config.get("format") or "iso_date"))
+        bad, params = _date_format(text, str(config.get("format") or "iso_date"), dialect)
     null_part = "" if null_ok else f"{col} IS NULL OR "
     return f"{null_part}({col} IS NOT NULL AND ({bad}))", params
 
 
-def _bounds(expr: str, low: Any, high: Any) -> tuple[str, list[Any]]:
+def _bounds(expr: str, low: Any, high: Any, dialect: SqlDialect) -> tuple[str, list[Any]]:
     parts, params = [], []
-    if low is not None:
-        parts.append(f"{expr} < ?")
-        params.append(low)
-    if high is not None:
-        parts.append(f"{expr} > ?")
-        params.append(high)
+    for bound, op in ((low, "<"), (high, ">")):
+        if bound is not None:
+            sql, ps = dialect.bind(bound)
+            parts.append(f"{expr} {op} {sql}")
+            params += ps
     return " OR ".join(parts), params
 
 
-def _date_format(text: str, fmt: str) -> tuple[str, list[Any]]:
+def _date_format(text: str, fmt: str, dialect: SqlDialect) -> tuple[str, list[Any]]:
     if fmt == "iso_date":
-        return f"NOT regexp_full_match({text}, ?) OR try_cast({text} AS DATE) IS NULL", [
-            r"\d{4}-\d{2}-\d{2}"
-        ]
+        return dialect.not_iso_date(text)
     if fmt == "iso_datetime":
-        return f"try_cast({text} AS TIMESTAMP) IS NULL", []
+        return dialect.not_iso_datetime(text)
     if "%" not in fmt:
         for token, code in _TOKENS:
             fmt = fmt.replace(token, code)
-    return f"try_strptime({text}, ?) IS NULL", [fmt]
+    return dialect.not_strptime(text, fmt)

@@ -227,6 +227,8 @@ class EmulatorServer:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+        if self.app.warehouse is not None:
+            self.app.warehouse.close()
         self.app.state.close()
 
     def __enter__(self) -> EmulatorServer:

@@ -74,6 +74,8 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
         ["--manifest", "x.json"],
         ["--key", "k:superuser"],
         ["--warehouse", str(tmp_path / "none.duckdb")],
+        ["--warehouse", "mysql://u@127.0.0.1:1/db"],
+        ["--warehouse", "postgresql://u:hunter2@127.0.0.1:1/db"],  # nothing listens on port 1
     ):
         res = subprocess.run(
             [sys.executable, "-m", "dbt_armor", "emulator", *args],
@@ -83,6 +85,7 @@ def test_usage_errors_are_one_line(tmp_path: Path) -> None:
         )
         assert res.returncode == 2, res.stderr
         assert "Traceback" not in res.stderr and len(res.stderr.strip().splitlines()) == 1
+        assert "hunter2" not in res.stderr
 
 
 def test_check_interval_must_be_positive() -> None:
