@@ -76,9 +76,7 @@ def command(
 
     settings = resolve_settings({"api_url": api_url}, project_dir=project_dir)
     path = manifest_path or (target_path or project_dir / "target") / "manifest.json"
-    manifest = load_manifest(path)
-    if manifest.warning:
-        click.echo(f"dbt-armor: warning: {manifest.warning}", err=True)
+    manifest = load_manifest(path)  # the reader itself warns about a newer schema
     resolver = NameResolver(
         manifest, target, settings.data_sources, case or settings.naming_case or "auto"
     )

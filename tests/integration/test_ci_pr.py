@@ -21,6 +21,7 @@ import click
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import DecodeCounter
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.cli.main import main
@@ -284,3 +285,15 @@ def test_ci_without_a_key_or_state_is_one_line(
     )
     assert nokey.exit_code == 2 and "ARMOR_API_KEY" in nokey.stderr
     assert len(nokey.stderr.strip().splitlines()) == 1
+
+
+def test_ci_decodes_each_manifest_once(
+    pr: Pr,
+    platform: EmulatorServer,
+    api_key: str,
+    tmp_path: Path,
+    manifest_decodes: DecodeCounter,
+) -> None:
+    code, out, err = _ci(pr, platform, api_key, tmp_path, "--fail-on", "none")
+    assert code == 0, out + err
+    assert manifest_decodes.calls == 2  # the PR's manifest and production's, once each
