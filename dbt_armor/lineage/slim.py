@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from dbt_armor.errors import ManifestError
-from dbt_armor.project.manifest import Exposure, Manifest, Node, Source
+from dbt_armor.project.manifest import Exposure, Manifest, Node, Source, paused_gc
 
 # Resource types that are assets in the platform's lineage graph. Tests, analyses, operations,
 # macros, docs and semantic objects carry no lineage and are dropped from the slim document.
@@ -175,7 +175,15 @@ def _slim_exposure(exp: Exposure) -> SlimExposure:
 
 
 def build_slim(manifest: Manifest) -> SlimManifest:
-    """The slim lineage document of a decoded manifest (tests, analyses and macros dropped)."""
+    """The slim lineage document of a decoded manifest (tests, analyses and macros dropped).
+
+    Builds tens of thousands of cycle-free structs: the cyclic collector is paused meanwhile.
+    """
+    with paused_gc():
+        return _build(manifest)
+
+
+def _build(manifest: Manifest) -> SlimManifest:
     nodes = {
         uid: _slim_node(n)
         for uid, n in manifest.nodes.items()

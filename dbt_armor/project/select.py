@@ -14,7 +14,7 @@ from fnmatch import fnmatchcase
 
 from dbt_armor.errors import UsageError
 from dbt_armor.project.graph import _child_index, parents_of
-from dbt_armor.project.manifest import Exposure, Manifest, Node, Source
+from dbt_armor.project.manifest import Exposure, Manifest, Node, Source, paused_gc
 from dbt_armor.project.selectors import choose_selector, evaluate
 
 SUPPORTED = "name, fqn:, tag:, path:, file:, source:, exposure:, package:, resource_type:, "
@@ -197,7 +197,8 @@ class Selector:
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
         items: dict[str, Item] = {}
-        items.update((u, n) for u, n in manifest.nodes.items() if n.config.enabled)
+        with paused_gc():  # the first read of each node's config decodes it
+            items.update((u, n) for u, n in manifest.nodes.items() if n.config.enabled)
         items.update((u, s) for u, s in manifest.sources.items() if s.enabled)
         items.update((u, e) for u, e in manifest.exposures.items() if e.config.enabled)
         self.items = items
