@@ -21,6 +21,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.errors import ExitCode, UsageError
+from dbt_armor.files import write_atomic
 
 
 @click.command(name="ci")
@@ -98,16 +99,16 @@ def command(
     markdown = render_markdown(report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if markdown_path is not None:
-        _write(markdown_path, markdown)
+        write_atomic(markdown_path, markdown)
     elif summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     if comment_file is not None:
-        _write(comment_file, markdown)
+        write_atomic(comment_file, markdown)
     if junit_path is not None:
-        _write(junit_path, render_junit(report))
+        write_atomic(junit_path, render_junit(report))
     if json_path is not None:
-        _write(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     if annotations if annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true":
         for line in render_annotations(report):
             click.echo(line)
@@ -121,8 +122,3 @@ def command(
     )
     if report.failures:
         raise SystemExit(int(ExitCode.BLOCKED))
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
