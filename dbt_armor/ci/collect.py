@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from dbt_armor.ci.diff import ChangeSet, compare, load_for_diff
-from dbt_armor.ci.model import (
+from dbt_armor.ci.report import (
     CiReport,
     ImpactRow,
     PlanRow,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from dbt_armor.ci.model import CiReport, PlanRow
+from dbt_armor.ci.report import CiReport, PlanRow
 
 OUTCOME = {"pass": "✅\u00a0pass", "warn": "⚠️\u00a0warn", "block": "⛔\u00a0block"}
 ACTION = {

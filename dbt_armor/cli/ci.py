@@ -73,8 +73,8 @@ def command(
     """Report what a PR changes: upstream status, rule sync on merge, unmapped names, impact."""
     from dbt_armor.api import ArmorClient
     from dbt_armor.ci.collect import collect
-    from dbt_armor.ci.model import parse_fail_on
     from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+    from dbt_armor.ci.report import parse_fail_on
     from dbt_armor.config import resolve_settings
 
     policy = parse_fail_on(fail_on)

@@ -13,7 +13,8 @@ import pytest
 from test_lineage_slim import make_manifest
 
 from dbt_armor.ci.diff import compare, load_for_diff
-from dbt_armor.ci.model import (
+from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+from dbt_armor.ci.report import (
     CiReport,
     ImpactRow,
     PlanRow,
@@ -22,7 +23,6 @@ from dbt_armor.ci.model import (
     merge_failures,
     parse_fail_on,
 )
-from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
 from dbt_armor.errors import ManifestError, UsageError
 
 GOLDEN = Path(__file__).parents[1] / "fixtures" / "ci" / "render_unit.md"
