@@ -73,7 +73,7 @@ def command(
     """Report what a PR changes: upstream status, rule sync on merge, unmapped names, impact."""
     from dbt_armor.api import ArmorClient
     from dbt_armor.ci.collect import collect
-    from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+    from dbt_armor.ci.render import render_pr_annotations, render_pr_junit, render_pr_markdown
     from dbt_armor.ci.report import parse_fail_on
     from dbt_armor.config import resolve_settings
 
@@ -96,7 +96,7 @@ def command(
             target=target,
             fail_on=policy,
         )
-    markdown = render_markdown(report)
+    markdown = render_pr_markdown(report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if markdown_path is not None:
         write_atomic(markdown_path, markdown)
@@ -106,11 +106,11 @@ def command(
     if comment_file is not None:
         write_atomic(comment_file, markdown)
     if junit_path is not None:
-        write_atomic(junit_path, render_junit(report))
+        write_atomic(junit_path, render_pr_junit(report))
     if json_path is not None:
         write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     if annotations if annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in render_annotations(report):
+        for line in render_pr_annotations(report):
             click.echo(line)
     for line in report.failures:
         click.echo(f"dbt-armor ci: blocking: {line}", err=True)

@@ -13,7 +13,7 @@ import pytest
 from test_lineage_slim import make_manifest
 
 from dbt_armor.ci.diff import compare, load_for_diff
-from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+from dbt_armor.ci.render import render_pr_annotations, render_pr_junit, render_pr_markdown
 from dbt_armor.ci.report import (
     CiReport,
     ImpactRow,
@@ -172,7 +172,7 @@ def _report(pair: tuple[Path, Path]) -> CiReport:
 
 
 def test_markdown_matches_golden_file(pair: tuple[Path, Path]) -> None:
-    text = render_markdown(_report(pair))
+    text = render_pr_markdown(_report(pair))
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(text)
@@ -181,7 +181,7 @@ def test_markdown_matches_golden_file(pair: tuple[Path, Path]) -> None:
 
 
 def test_junit_counts_failures_per_policy(pair: tuple[Path, Path]) -> None:
-    root = ET.fromstring(render_junit(_report(pair)))
+    root = ET.fromstring(render_pr_junit(_report(pair)))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert suites["sources"].get("failures") == "1"  # block counted, warn not
     assert suites["unmapped"].get("failures") == "1"
@@ -189,7 +189,7 @@ def test_junit_counts_failures_per_policy(pair: tuple[Path, Path]) -> None:
 
 
 def test_annotations_point_at_files(pair: tuple[Path, Path]) -> None:
-    lines = render_annotations(_report(pair))
+    lines = render_pr_annotations(_report(pair))
     assert lines[0].startswith("::error file=models/sources.yml,line=1,title=dbt-armor ci%3A")
     assert any(x.startswith("::notice file=models/schema.yml") for x in lines)
     assert all("\n" not in x for x in lines)
