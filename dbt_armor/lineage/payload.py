@@ -56,7 +56,7 @@ def qualified_names(
 
 
 def armor_block(data_source: str, names: Mapping[str, str]) -> dict[str, Any]:
-    """The top-level ``armor`` key added to the upload (documented in docs/architecture.md)."""
+    """The top-level ``armor`` key added to the upload (docs/architecture.md, Contracts)."""
     return {
         "version": ARMOR_BLOCK_VERSION,
         "generator": f"dbt-armor {__version__}",
