@@ -113,48 +113,40 @@ def _set(value: Any) -> dict[str, Any]:
     return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
 
 
+def _relation(item: Node | Source) -> dict[str, Any]:
+    """The identity and relation fields nodes and sources share in the upload."""
+    return {
+        "unique_id": item.unique_id,
+        "resource_type": item.resource_type,
+        "name": item.name,
+        "package_name": item.package_name,
+        "database": item.database,
+        "schema": item.schema_,
+        "identifier": item.identifier,
+        "relation_name": item.relation_name,
+        "fqn": item.fqn,
+        "original_file_path": item.original_file_path or None,
+        "meta": _armor_only(item.raw_meta),  # a source's meta already holds source_meta
+    }
+
+
 def _slim_node(node: Node) -> SlimNode:
     config = node.config
-    return SlimNode(
-        unique_id=node.unique_id,
-        resource_type=node.resource_type,
-        name=node.name,
-        package_name=node.package_name,
-        database=node.database,
-        schema=node.schema_,
-        alias=node.alias,
-        identifier=node.identifier,
-        relation_name=node.relation_name,
-        fqn=node.fqn,
-        original_file_path=node.original_file_path or None,
-        config=NodeConfig(
-            materialized=config.materialized,
-            enabled=config.enabled,
-            meta=_armor_only(config.meta),
-            quoting=_set(config.quoting),
-        ),
-        depends_on=DependsOn(node.depends_on.nodes),
-        meta=_armor_only(node.raw_meta),
+    slim_config = NodeConfig(
+        config.materialized, config.enabled, _armor_only(config.meta), _set(config.quoting)
     )
+    deps = DependsOn(node.depends_on.nodes)
+    return SlimNode(**_relation(node), alias=node.alias, config=slim_config, depends_on=deps)
 
 
 def _slim_source(src: Source) -> SlimSource:
+    config = SourceConfig(enabled=src.config.enabled, meta=_armor_only(src.config.meta))
     return SlimSource(
-        unique_id=src.unique_id,
-        resource_type="source",
+        **_relation(src),
         source_name=src.source_name,
-        name=src.name,
-        package_name=src.package_name,
-        database=src.database,
-        schema=src.schema_,
-        identifier=src.identifier,
-        relation_name=src.relation_name,
-        fqn=src.fqn,
-        original_file_path=src.original_file_path or None,
         loaded_at_field=src.loaded_at_field,
         quoting=_set(src.quoting),
-        config=SourceConfig(enabled=src.config.enabled, meta=_armor_only(src.config.meta)),
-        meta=_armor_only(src.raw_meta),  # source-level meta is already layered in by the reader
+        config=config,
     )
 
 
