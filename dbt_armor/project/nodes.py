@@ -29,9 +29,7 @@ def _layer(base: Any, top: Any) -> dict[str, Any]:
 def _as_tags(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=False):
@@ -39,8 +37,7 @@ class _Base(msgspec.Struct, forbid_unknown_fields=False):
 
 
 _EMPTY_CONFIG = msgspec.Raw(b"{}")
-# JSON names no dbt artifact uses: they hold values derived after decoding, never read from JSON.
-_PARSED_CONFIG = "__armor_parsed_config__"
+_PARSED_CONFIG = "__armor_parsed_config__"  # a JSON name no artifact uses: set after decoding
 
 
 class Threshold(_Base):
@@ -169,7 +166,8 @@ class Node(_Armored, kw_only=True):
 
     @property
     def config(self) -> NodeConfig:
-        """The typed config, decoded on first use (most commands read few nodes' configs)."""
+        """The typed config, decoded on first use. ``raw_config`` points into the manifest's
+        bytes, which stay in memory as long as the node does."""
         parsed = self.parsed_config
         if parsed is None:
             parsed = self.parsed_config = _decode_config(_NODE_CONFIG, self)
