@@ -16,12 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
 import pytest
 from click.testing import CliRunner
-from conftest import DecodeCounter
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.cli.main import main
@@ -292,7 +292,7 @@ def test_ci_decodes_each_manifest_once(
     platform: EmulatorServer,
     api_key: str,
     tmp_path: Path,
-    manifest_decodes: DecodeCounter,
+    manifest_decodes: Any,
 ) -> None:
     code, out, err = _ci(pr, platform, api_key, tmp_path, "--fail-on", "none")
     assert code == 0, out + err

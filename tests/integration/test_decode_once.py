@@ -8,10 +8,10 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
-from conftest import DecodeCounter
 
 from dbt_armor.cli.main import main
 from dbt_armor.emulator import EmulatorServer
@@ -50,7 +50,7 @@ def project(
 def test_one_decode_per_command(
     project: Path,
     argv: list[str],
-    manifest_decodes: DecodeCounter,
+    manifest_decodes: Any,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     manifest = project / "target" / "manifest.json"

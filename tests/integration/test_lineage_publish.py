@@ -12,7 +12,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import DecodeCounter
 from rich.console import Console
 
 from dbt_armor.api import ArmorClient
@@ -200,7 +199,7 @@ def test_each_cli_publish_decodes_the_manifest_once(
     api_key: str,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    manifest_decodes: DecodeCounter,
+    manifest_decodes: Any,
 ) -> None:
     monkeypatch.setenv("ARMOR_API_KEY", api_key)
     args = ["lineage", "publish", "--project-dir", str(project), "--api-url", emulator.api_url]
@@ -213,7 +212,7 @@ def test_each_cli_publish_decodes_the_manifest_once(
 
 
 def test_publish_reuses_an_already_decoded_manifest(
-    settings: Settings, project: Path, manifest_decodes: DecodeCounter
+    settings: Settings, project: Path, manifest_decodes: Any
 ) -> None:
     path = project / "target" / "manifest.json"
     decoded = load_manifest(path)  # what the wrapper's gate already holds
