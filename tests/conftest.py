@@ -5,6 +5,7 @@ Fixtures here start real servers only on 127.0.0.1.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,3 +50,28 @@ def client(emulator: EmulatorServer, api_key: str) -> Iterator[Any]:
 
     with ArmorClient(api_key=api_key, base_url=emulator.url + "/api/v1") as c:
         yield c
+
+
+class DecodeCounter:
+    """Counts the manifest decodes of the one manifest reader made by the test's own thread
+    (the in-process emulator decodes uploads on its server threads: that is the platform)."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.calls = 0
+        self.thread = threading.get_ident()
+
+    def decode(self, data: Any) -> Any:
+        if threading.get_ident() == self.thread:
+            self.calls += 1
+        return self.inner.decode(data)
+
+
+@pytest.fixture()
+def manifest_decodes(monkeypatch: pytest.MonkeyPatch) -> DecodeCounter:
+    """Every decode of manifest bytes goes through ``project.manifest._DECODER``: count them."""
+    from dbt_armor.project import manifest
+
+    counter = DecodeCounter(manifest._DECODER)
+    monkeypatch.setattr(manifest, "_DECODER", counter)
+    return counter

@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dbt_armor.ci.diff import ChangeSet, DiffManifest, compare, load_diff_manifest
-from dbt_armor.ci.model import (
+from dbt_armor.ci.diff import ChangeSet, compare, load_for_diff
+from dbt_armor.ci.report import (
     CiReport,
     ImpactRow,
     PlanRow,
@@ -102,7 +102,7 @@ def _unmapped_cause(uid: str, changes: ChangeSet, status: str) -> str:
 
 
 def _impact(
-    client: ArmorClient, pr: DiffManifest, changes: ChangeSet, names: Mapping[str, Any]
+    client: ArmorClient, pr: Manifest, changes: ChangeSet, names: Mapping[str, Any]
 ) -> list[ImpactRow]:
     project_names = {str(q.full) for q in names.values() if not isinstance(q, str)}
     rows: list[ImpactRow] = []
@@ -111,14 +111,15 @@ def _impact(
         for c in changes.changes
         if c.kind != "removed" and c.resource_type in ("model", "seed", "snapshot", "source")
     )
+    child_map = pr.child_map or {}
     for uid in roots:
         below: set[str] = set()
-        stack = list(pr.child_map.get(uid, ()))
+        stack = list(child_map.get(uid, ()))
         while stack:
             cur = stack.pop()
             if cur not in below:
                 below.add(cur)
-                stack.extend(pr.child_map.get(cur, ()))
+                stack.extend(child_map.get(cur, ()))
         exposures = tuple(
             sorted(
                 pr.exposures[e].label or pr.exposures[e].name for e in below & pr.exposures.keys()
@@ -149,13 +150,13 @@ def collect(
     target: str | None = None,
     fail_on: tuple[str, ...] = ("blocked",),
 ) -> CiReport:
-    """Compare, read the platform for the nodes in scope, and apply the merge policy."""
-    from dbt_armor.project.manifest import load_manifest
+    """Compare, read the platform for the nodes in scope, and apply the merge policy.
 
-    pr = load_diff_manifest(pr_manifest, "PR")
-    changes = compare(pr, load_diff_manifest(state_manifest, "state"))
-    manifest = load_manifest(pr_manifest)
-    prod = load_manifest(state_manifest)
+    Each manifest is decoded once; every step below reads those two decoded manifests.
+    """
+    manifest = load_for_diff(pr_manifest, "PR")
+    prod = load_for_diff(state_manifest, "state")
+    changes = compare(manifest, prod)
     scope = set(changes.upstream_sources) | set(changes.modified_plus)
     names = _resolve(manifest, scope, settings, target)
     source_names = {u: names[u] for u in changes.upstream_sources}
@@ -175,7 +176,7 @@ def collect(
         )
         for d in decision.sources
     )
-    files = {u: s.original_file_path for u, s in pr.sources.items()}
+    files = {u: s.original_file_path or None for u, s in manifest.sources.items()}
     unmapped = [
         UnmappedRow(
             s.unique_id, s.qualified_name, _unmapped_cause(s.unique_id, changes, s.status), s.file
@@ -189,7 +190,7 @@ def collect(
         if isinstance(q, str)
     ]
     sync = sync_rows(settings, manifest, prod, changes, client, target=target, now=now)
-    impact = _impact(client, pr, changes, names)
+    impact = _impact(client, manifest, changes, names)
     failures = merge_failures(fail_on, sources, sync.plan, sync.drift, unmapped)
     return CiReport(
         changes=changes,

@@ -1,8 +1,8 @@
 """What a pull request changes: the PR manifest compared with the production (state) manifest.
 
-Pure apart from reading the two manifest files: the same idea as dbt's ``state:modified+``
-(new nodes, changed checksums, configs, relations, test arguments; removed tests), computed
-without dbt or warehouse credentials.
+Pure over two decoded manifests (``load_for_diff`` is the one reading helper): the same idea as
+dbt's ``state:modified+`` (new nodes, changed checksums, configs, relations, test arguments;
+removed tests), computed without dbt or warehouse credentials.
 """
 
 from __future__ import annotations
@@ -12,89 +12,23 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import msgspec
-
 from dbt_armor.errors import ManifestError
-from dbt_armor.project.manifest import paused_gc
+from dbt_armor.project.manifest import Manifest, Node, Source, load_manifest
 
 ASSET_TYPES = frozenset({"model", "seed", "snapshot"})
 
 
-class _Checksum(msgspec.Struct):
-    name: str = ""
-    checksum: str = ""
-
-
-class _Deps(msgspec.Struct):
-    nodes: list[str] = []
-
-
-class _Node(msgspec.Struct):
-    unique_id: str
-    resource_type: str
-    name: str = ""
-    database: str | None = None
-    schema: str | None = None
-    alias: str | None = None
-    checksum: _Checksum = msgspec.field(default_factory=_Checksum)
-    config: msgspec.Raw = msgspec.Raw(b"{}")
-    test_metadata: msgspec.Raw = msgspec.Raw(b"null")
-    depends_on: _Deps = msgspec.field(default_factory=_Deps)
-    original_file_path: str | None = None
-    attached_node: str | None = None
-    column_name: str | None = None
-
-
-class _Source(msgspec.Struct):
-    unique_id: str
-    name: str = ""
-    source_name: str = ""
-    database: str | None = None
-    schema: str | None = None
-    identifier: str | None = None
-    loaded_at_field: str | None = None
-    freshness: msgspec.Raw = msgspec.Raw(b"null")
-    config: msgspec.Raw = msgspec.Raw(b"{}")
-    original_file_path: str | None = None
-
-
-class _Exposure(msgspec.Struct):
-    unique_id: str
-    name: str = ""
-    label: str | None = None
-    type: str | None = None
-    url: str | None = None
-    original_file_path: str | None = None
-    depends_on: _Deps = msgspec.field(default_factory=_Deps)
-
-
-class DiffManifest(msgspec.Struct):
-    """The fields of a manifest that the comparison reads."""
-
-    nodes: dict[str, _Node] = {}
-    sources: dict[str, _Source] = {}
-    exposures: dict[str, _Exposure] = {}
-    parent_map: dict[str, list[str]] = {}
-    child_map: dict[str, list[str]] = {}
-
-
-_DECODER = msgspec.json.Decoder(DiffManifest)
-
-
-def load_diff_manifest(path: Path, role: str) -> DiffManifest:
-    """Read one manifest for the comparison; ``role`` ('PR' / 'state') names it in errors."""
+def load_for_diff(path: Path, role: str) -> Manifest:
+    """Read one manifest of the comparison; ``role`` ('PR' / 'state') picks the fix in errors."""
     hint = (
         "download the production target/ (e.g. as a CI artifact) and pass --state <dir>"
         if role == "state"
         else "run `dbt parse` in the PR checkout first"
     )
     try:
-        with paused_gc():
-            return _DECODER.decode(path.read_bytes())
-    except FileNotFoundError as exc:
-        raise ManifestError(f"no {role} manifest at {path}", hint=hint) from exc
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise ManifestError(f"the {role} manifest {path} is not valid: {exc}", hint=hint) from exc
+        return load_manifest(path)
+    except ManifestError as exc:
+        raise ManifestError(f"the {role} manifest: {exc.message}", hint=hint) from None
 
 
 @dataclass(frozen=True)
@@ -129,28 +63,32 @@ class ChangeSet:
         return [c for c in self.changes if c.resource_type == resource_type and c.kind in kinds]
 
 
-def _node_reasons(new: _Node, old: _Node) -> list[str]:
+def _checksum(node: Node) -> str:
+    return node.checksum.checksum if node.checksum is not None else ""
+
+
+def _node_reasons(new: Node, old: Node) -> list[str]:
     why: list[str] = []
-    if new.checksum.checksum != old.checksum.checksum:
+    if _checksum(new) != _checksum(old):
         why.append("body")
-    if bytes(new.config) != bytes(old.config):
+    if new.config_json != old.config_json:
         why.append("config")
-    if (new.database, new.schema, new.alias) != (old.database, old.schema, old.alias):
+    if (new.database, new.schema_, new.alias) != (old.database, old.schema_, old.alias):
         why.append("relation")
-    if bytes(new.test_metadata) != bytes(old.test_metadata):
+    if new.test_metadata != old.test_metadata:
         why.append("test arguments")
     if sorted(new.depends_on.nodes) != sorted(old.depends_on.nodes):
         why.append("dependencies")
     return why
 
 
-def _source_reasons(new: _Source, old: _Source) -> list[str]:
+def _source_reasons(new: Source, old: Source) -> list[str]:
     why: list[str] = []
-    if (new.database, new.schema, new.identifier) != (old.database, old.schema, old.identifier):
+    if (new.database, new.schema_, new.identifier) != (old.database, old.schema_, old.identifier):
         why.append("relation")
-    if bytes(new.freshness) != bytes(old.freshness) or new.loaded_at_field != old.loaded_at_field:
+    if new.freshness != old.freshness or new.loaded_at_field != old.loaded_at_field:
         why.append("freshness")
-    if bytes(new.config) != bytes(old.config):
+    if new.config_json != old.config_json:
         why.append("config")
     return why
 
@@ -166,12 +104,12 @@ def _walk(start: Iterable[str], edges: Mapping[str, list[str]]) -> set[str]:
     return seen
 
 
-def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
+def compare(pr: Manifest, state: Manifest) -> ChangeSet:
     """Compare the PR manifest with the state manifest (pure)."""
     changes: list[Change] = []
     for uid, node in pr.nodes.items():
         old = state.nodes.get(uid)
-        file = node.original_file_path  # generic tests: the YAML file that declares them
+        file = node.original_file_path or None  # generic tests: the YAML file that declares them
         if old is None:
             changes.append(Change(uid, node.resource_type, "new", ("new",), file))
         elif why := _node_reasons(node, old):
@@ -179,14 +117,17 @@ def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
     for uid, old in state.nodes.items():
         if uid not in pr.nodes and old.resource_type in ASSET_TYPES | {"test"}:
             changes.append(
-                Change(uid, old.resource_type, "removed", ("removed",), old.original_file_path)
+                Change(
+                    uid, old.resource_type, "removed", ("removed",), old.original_file_path or None
+                )
             )
     for uid, src in pr.sources.items():
         old_src = state.sources.get(uid)
         if old_src is None:
-            changes.append(Change(uid, "source", "new", ("new",), src.original_file_path))
+            changes.append(Change(uid, "source", "new", ("new",), src.original_file_path or None))
         elif why := _source_reasons(src, old_src):
-            changes.append(Change(uid, "source", "modified", tuple(why), src.original_file_path))
+            file = src.original_file_path or None
+            changes.append(Change(uid, "source", "modified", tuple(why), file))
 
     roots = {
         c.unique_id
@@ -207,11 +148,11 @@ def compare(pr: DiffManifest, state: DiffManifest) -> ChangeSet:
     removed = frozenset(
         c.unique_id for c in changes if c.kind == "removed" and c.resource_type != "test"
     )
-    below = roots | _walk(roots, pr.child_map)
+    below = roots | _walk(roots, pr.child_map or {})
     modified_plus = frozenset(
         u for u in below if u in pr.nodes and pr.nodes[u].resource_type in ASSET_TYPES
     )
-    ancestors = _walk(modified_plus, pr.parent_map)
+    ancestors = _walk(modified_plus, pr.parent_map or {})
     changed_sources = {c.unique_id for c in changes if c.resource_type == "source"}
     upstream = frozenset(u for u in ancestors | changed_sources if u in pr.sources)
     exposures = frozenset(u for u in below if u in pr.exposures)

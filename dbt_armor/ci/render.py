@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 
-from dbt_armor.ci.model import CiReport, PlanRow
+from dbt_armor.ci.report import CiReport, PlanRow
 
 OUTCOME = {"pass": "✅\u00a0pass", "warn": "⚠️\u00a0warn", "block": "⛔\u00a0block"}
 ACTION = {
@@ -48,7 +48,7 @@ def _plan_table(action_header: str, rows: Iterable[PlanRow]) -> list[str]:
     )
 
 
-def render_markdown(report: CiReport) -> str:
+def render_pr_markdown(report: CiReport) -> str:
     """The report as GitHub-flavoured Markdown (also the PR comment body)."""
     verdict = "⛔ merge blocked" if report.failures else "✅ ready to merge"
     changes = report.changes
@@ -143,7 +143,7 @@ def render_markdown(report: CiReport) -> str:
     return "\n".join(out) + "\n"
 
 
-def render_junit(report: CiReport) -> str:
+def render_pr_junit(report: CiReport) -> str:
     """One testsuite per section; a failure for each item the merge policy counts."""
     root = ET.Element("testsuites", name="dbt-armor ci")
     fail_on = set(report.fail_on)
@@ -209,7 +209,7 @@ def _esc(text: str, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def render_annotations(report: CiReport) -> list[str]:
+def render_pr_annotations(report: CiReport) -> list[str]:
     """GitHub workflow commands on the YAML/SQL files concerned."""
     fail_on = set(report.fail_on)
     lines: list[str] = []

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dbt_armor.ci.diff import ChangeSet
-from dbt_armor.ci.model import PlanRow
+from dbt_armor.ci.report import PlanRow
 from dbt_armor.errors import ConfigError
 from dbt_armor.sync.model import Action, Change, Kind, RemoteItem, RemoteState, Translation
 from dbt_armor.sync.plan import build_plan

@@ -21,6 +21,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.errors import ExitCode, UsageError
+from dbt_armor.files import write_atomic
 from dbt_armor.timestamps import utc_now
 
 
@@ -73,8 +74,8 @@ def command(
     """Report what a PR changes: upstream status, rule sync on merge, unmapped names, impact."""
     from dbt_armor.api import ArmorClient
     from dbt_armor.ci.collect import collect
-    from dbt_armor.ci.model import parse_fail_on
-    from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
+    from dbt_armor.ci.render import render_pr_annotations, render_pr_junit, render_pr_markdown
+    from dbt_armor.ci.report import parse_fail_on
     from dbt_armor.config import resolve_settings
 
     policy = parse_fail_on(fail_on)
@@ -103,21 +104,21 @@ def command(
     click.echo(
         f"dbt-armor ci: target {target or '(unknown)'} ({invocation.target.origin})", err=True
     )
-    markdown = render_markdown(report)
+    markdown = render_pr_markdown(report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if markdown_path is not None:
-        _write(markdown_path, markdown)
+        write_atomic(markdown_path, markdown)
     elif summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     if comment_file is not None:
-        _write(comment_file, markdown)
+        write_atomic(comment_file, markdown)
     if junit_path is not None:
-        _write(junit_path, render_junit(report))
+        write_atomic(junit_path, render_pr_junit(report))
     if json_path is not None:
-        _write(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     if annotations if annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true":
-        for line in render_annotations(report):
+        for line in render_pr_annotations(report):
             click.echo(line)
     for line in report.failures:
         click.echo(f"dbt-armor ci: blocking: {line}", err=True)
@@ -129,8 +130,3 @@ def command(
     )
     if report.failures:
         raise SystemExit(int(ExitCode.BLOCKED))
-
-
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")

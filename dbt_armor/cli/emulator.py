@@ -16,6 +16,7 @@ import click
 
 from dbt_armor.cli.options import FILE
 from dbt_armor.errors import ManifestError, UsageError
+from dbt_armor.files import write_atomic
 
 if TYPE_CHECKING:
     from dbt_armor.emulator import ApiKey, EmulatorServer
@@ -206,6 +207,4 @@ def _announce(server: EmulatorServer, url_file: Path | None) -> None:
     )
     if url_file is not None:
         url_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = url_file.with_suffix(url_file.suffix + ".tmp")
-        tmp.write_text(server.url + "\n")
-        tmp.replace(url_file)
+        write_atomic(url_file, server.url + "\n")

@@ -13,9 +13,9 @@ from typing import Any
 
 from rich.console import Console
 
+from dbt_armor.files import write_atomic
 from dbt_armor.gate.result import GateResult
 from dbt_armor.report.annotations import render_annotations
-from dbt_armor.report.artifact import write_text
 from dbt_armor.report.console import render_console
 from dbt_armor.report.junit import render_junit
 from dbt_armor.report.markdown import render_markdown
@@ -60,7 +60,7 @@ def emit_reports(
         props = {"outcome": result.outcome.value, "exit_code": str(result.exit_code)}
         if checked:
             props["checked"] = checked
-        write_text(
+        write_atomic(
             Path(opts["junit_xml"]),
             render_junit(
                 result.decision, duration=result.timings.get("fetch", 0), properties=props
@@ -76,7 +76,7 @@ def emit_reports(
         verb="checked" if result.facts_from != "none" else "not checked",
     )
     if opts.get("markdown"):
-        write_text(Path(opts["markdown"]), markdown)
+        write_atomic(Path(opts["markdown"]), markdown)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary:
         try:

@@ -79,9 +79,7 @@ def command(
     invocation = project_invocation(project_dir, target, target_path)
     settings = resolve_settings({"api_url": api_url}, project_dir=invocation.project_dir)
     path = manifest_path or invocation.target_path / "manifest.json"
-    manifest = load_manifest(path)
-    if manifest.warning:
-        click.echo(f"dbt-armor: warning: {manifest.warning}", err=True)
+    manifest = load_manifest(path)  # the reader itself warns about a newer schema
     resolver = NameResolver(
         manifest,
         invocation.target.value,

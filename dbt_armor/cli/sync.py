@@ -34,9 +34,13 @@ def _common(fn: Any) -> Any:
         manifest_option("manifest.json [default: <project-dir>/target/manifest.json]."),
         target_option(),
         click.option(
-            "--select", "-s", multiple=True, help="Only these nodes (name, tag:, path:…)."
+            "--select",
+            "-s",
+            multiple=True,
+            help="Only these nodes, as dbt selects (name, +/@ operators, tag:, path:…).",
         ),
         click.option("--exclude", multiple=True, help="Leave these nodes out."),
+        click.option("--selector", default=None, help="A YAML selector from selectors.yml."),
         click.option(
             "--dialect",
             type=click.Choice(["upper", "backend"]),
@@ -60,7 +64,7 @@ class _Context:
     def __init__(self, opts: dict[str, Any]) -> None:
         from dbt_armor.config import resolve_settings
         from dbt_armor.project import NameResolver, load_manifest
-        from dbt_armor.sync.select import select_nodes
+        from dbt_armor.project.select import select_scope
         from dbt_armor.sync.wire import check_dialect
 
         self.invocation = project_invocation(opts["project_dir"], opts["target"])
@@ -77,7 +81,7 @@ class _Context:
         self.manifest_path = opts["manifest_path"] or self.invocation.target_path / "manifest.json"
         self._load = load_manifest
         self._resolver = NameResolver
-        self._select = select_nodes
+        self._select = select_scope
         self.opts = opts
 
     def manifest_and_plan(self, client: Any) -> Any:
@@ -105,7 +109,9 @@ class _Context:
         _console(stderr=True).print(
             naming_line("sync", self.invocation, resolver), markup=False, highlight=False
         )
-        scope = self._select(manifest, self.opts["select"], self.opts["exclude"])
+        scope = self._select(
+            manifest, self.opts["select"], self.opts["exclude"], self.opts["selector"]
+        )
         now = datetime.now(timezone.utc)
         return make_plan(
             client, manifest, resolver.resolve, dialect=self.dialect, now=now, scope=scope

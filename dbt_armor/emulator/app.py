@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from dbt_armor.emulator.auth import AuthFailure, authenticate, authorize, required_scope
 from dbt_armor.emulator.config import ApiKey, EmulatorConfig
 from dbt_armor.emulator.faults import FaultSet
-from dbt_armor.emulator.ratelimit import RateLimiter
+from dbt_armor.emulator.ratelimit import KeyRateLimiter
 from dbt_armor.emulator.routes import api_router, control_router
 from dbt_armor.emulator.routes.base import ApiFailure, Request, Response
 from dbt_armor.emulator.state import State
@@ -35,7 +35,7 @@ class App:
         store = SqliteStore(config.state_file) if config.state_file else None
         self.state = State(config.seed, config.clock, store, config.state_flush_seconds)
         self.keys: dict[str, ApiKey] = {k.key: k for k in config.keys}
-        self.limiter = RateLimiter(enabled=config.rate_limits)
+        self.limiter = KeyRateLimiter(enabled=config.rate_limits)
         self.faults = FaultSet()
         self.warehouse = open_warehouse(config.warehouse) if config.warehouse else None
         self.fresh_cache: dict[str, tuple[float, datetime | None, str | None]] = {}

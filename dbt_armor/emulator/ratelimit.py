@@ -33,7 +33,7 @@ class Verdict:
         return out
 
 
-class RateLimiter:
+class KeyRateLimiter:
     """Fixed windows per key: ``per_min`` requests per minute and ``burst`` per second."""
 
     def __init__(self, enabled: bool = True, clock: Callable[[], float] = time.time) -> None:

@@ -12,16 +12,15 @@ from typing import Any
 import yaml
 
 from dbt_armor.emulator.state import Record, State
+from dbt_armor.project.periods import threshold_hours
 
-_PERIOD_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
 TABLE_TYPES = ("seed", "model", "snapshot")
 
 
 def _hours(rule: Any) -> float | None:
     if not isinstance(rule, dict) or rule.get("count") in (None, 0):
         return None
-    per = _PERIOD_HOURS.get(str(rule.get("period")))
-    return None if per is None else float(rule["count"]) * per
+    return threshold_hours(rule["count"], rule.get("period"))
 
 
 def project_names(manifest: dict[str, Any], data_source: str) -> dict[str, Any] | None:

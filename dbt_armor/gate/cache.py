@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from dbt_armor.files import write_atomic
 from dbt_armor.gate.facts import SourceFact, iso
-from dbt_armor.report.artifact import write_text
 from dbt_armor.timestamps import parse_timestamp
 
 CACHE_FILE = "armor_gate_cache.json"
@@ -40,7 +40,7 @@ def store(path: Path, facts: Iterable[SourceFact], now: datetime) -> None:
     entries = _read(path)
     for fact in facts:
         entries[fact.qualified_name] = {"fetched_at": iso(now), "fact": fact.to_json()}
-    write_text(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, sort_keys=True))
+    write_atomic(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, sort_keys=True))
 
 
 def load(

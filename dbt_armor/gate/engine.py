@@ -22,8 +22,7 @@ from dbt_armor.gate.gather import gather
 from dbt_armor.gate.policy import Policy, RunOptions, parse_policy, resolve_policy
 from dbt_armor.gate.result import GateResult
 from dbt_armor.gate.verdict import GateRequest, conclude, settle
-
-HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
+from dbt_armor.project.periods import period_hours
 
 
 def _hours(rule: Any) -> float | None:
@@ -33,7 +32,7 @@ def _hours(rule: Any) -> float | None:
     period = getattr(rule, "period", None) if not isinstance(rule, dict) else rule.get("period")
     if count is None or period is None:
         return None
-    return float(count) * HOURS.get(str(getattr(period, "value", period)).lower(), 1.0)
+    return float(count) * (period_hours(period) or 1.0)  # an unknown unit counts as hours
 
 
 def _dbt_thresholds(source: Any) -> tuple[float | None, float | None]:

@@ -1,7 +1,8 @@
 """The gate's no-dbt mode: a Prepared selection from a manifest.json file and the dbt arguments.
 
-Reads only the manifest; never imports or runs dbt. Selection flags it cannot evaluate without
-dbt (--selector, --state, --defer...) are one-line UsageErrors telling the user to drop --manifest.
+Reads only the manifest; never imports or runs dbt. YAML selectors come from the manifest.
+Selection flags it cannot evaluate without dbt (--state, --defer...) are one-line UsageErrors
+telling the user to drop --manifest.
 """
 
 from __future__ import annotations
@@ -17,14 +18,18 @@ from dbt_armor.gate.pipeline import Prepared
 from dbt_armor.project.manifest import load_manifest
 from dbt_armor.project.select import Selector
 
-NEEDS_DBT = ("--selector", "--state", "--defer-state", "--defer", "--favor-state")
+NEEDS_DBT = ("--state", "--defer-state", "--defer", "--favor-state")
 
 
-def selection_flags(command: str, dbt_args: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The --select and --exclude values of a dbt command line (UsageError for dbt-only ones)."""
+def selection_flags(
+    command: str, dbt_args: Sequence[str]
+) -> tuple[list[str], list[str], str | None]:
+    """The --select and --exclude values and the --selector name of a dbt command line
+    (UsageError for the flags that need dbt)."""
     args = split_args(command, dbt_args)
     select: list[str] = []
     exclude: list[str] = []
+    selector: list[str] = []
     current: list[str] | None = None
     for item in args.select_args:
         if item in NEEDS_DBT:
@@ -36,11 +41,13 @@ def selection_flags(command: str, dbt_args: Sequence[str]) -> tuple[list[str], l
             current = select
         elif item == "--exclude":
             current = exclude
+        elif item == "--selector":
+            current = selector
         elif item.startswith("-"):
             current = None
         elif current is not None:
             current.append(item)
-    return select, exclude
+    return select, exclude, selector[-1] if selector else None
 
 
 def prepare_from_manifest(manifest_path: Path, invocation: Invocation) -> Prepared:
@@ -54,9 +61,9 @@ def prepare_from_manifest(manifest_path: Path, invocation: Invocation) -> Prepar
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
     args = invocation.args
-    select, exclude = selection_flags(args.command, args.argv)
+    select, exclude, selector = selection_flags(args.command, args.argv)
     chosen = Selector(manifest).select(
-        select, exclude, args.resource_types, args.exclude_resource_types
+        select, exclude, args.resource_types, args.exclude_resource_types, selector
     )
     timings["select"] = time.perf_counter() - started
     selectors = {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}

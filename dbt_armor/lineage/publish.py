@@ -12,13 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from dbt_armor.errors import ArmorError, ConfigError, NotFoundError
-from dbt_armor.lineage.payload import build_payload, qualified_names, read_manifest_bytes
+from dbt_armor.lineage.payload import build_payload, qualified_names
 from dbt_armor.lineage.state import PublishRecord, iso, load_record, save_record, state_key
+from dbt_armor.project.manifest import decode_manifest, read_manifest_bytes
 from dbt_armor.timestamps import utc_now
 
 if TYPE_CHECKING:
     from dbt_armor.api import ArmorClient
     from dbt_armor.config import Settings
+    from dbt_armor.project.manifest import Manifest
 
 
 @dataclass(frozen=True)
@@ -113,14 +115,31 @@ def publish(
     sync_to_catalog: bool = True,
     client: ArmorClient | None = None,
     now: datetime | None = None,
+    manifest: Manifest | None = None,
 ) -> PublishOutcome:
-    """Upload the lineage unless it is unchanged since the last publish to the same place."""
+    """Upload the lineage unless it is unchanged since the last publish to the same place.
+
+    ``manifest`` is the already-decoded manifest of ``manifest_path`` when the caller has one
+    (the wrapper's gate): it is then not decoded again.
+    """
+    raw: bytes | None = None
+    if manifest is None:
+        raw = read_manifest_bytes(manifest_path)
+        manifest = decode_manifest(raw, str(manifest_path))
+    elif not slim:
+        raw = read_manifest_bytes(manifest_path)  # the full upload is dbt's own bytes
     default_ds, names = qualified_names(
-        manifest_path, target, settings.data_sources, settings.naming_case
+        manifest, target, settings.data_sources, settings.naming_case
     )
     ds = resolve_data_source(settings, target, data_source, default_ds)
-    raw = read_manifest_bytes(manifest_path)
-    payload = build_payload(raw, data_source=ds, names=names, slim=slim)
+    payload = build_payload(
+        manifest,
+        data_source=ds,
+        names=names,
+        slim=slim,
+        raw=None if slim else raw,
+        manifest_bytes=len(raw) if raw is not None else _size(manifest_path),
+    )
     del raw
     target_dir = manifest_path.parent
     key = state_key(settings.api_url, ds)
@@ -179,19 +198,33 @@ def publish(
     )
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def publish_best_effort(
-    settings: Settings, manifest_path: Path, target: str | None, console: Any
+    settings: Settings,
+    manifest_path: Path,
+    target: str | None,
+    console: Any,
+    manifest: Manifest | None = None,
 ) -> None:
     """Publish after a dbt run. Never raises: a failure becomes one warning line.
 
     Retries are fewer than for an explicit publish: a platform outage must not hold up the run.
+    ``manifest``: the gate's decoded manifest of ``manifest_path``, reused instead of a decode.
     """
     try:
         from dbt_armor.api import ArmorClient
 
         settings.require_key()
         with ArmorClient.from_settings(settings, max_retries=1, retry_budget=10.0) as client:
-            outcome = publish(settings, manifest_path, target=target, client=client)
+            outcome = publish(
+                settings, manifest_path, target=target, client=client, manifest=manifest
+            )
         _say(console, f"dbt-armor: {outcome.summary()}")
     except ArmorError as exc:
         _say(console, f"dbt-armor: warning: lineage not published: {exc}")

@@ -1,7 +1,7 @@
 """The slim lineage document: the few manifest fields the platform's importer reads.
 
-Pure: bytes in, typed values and bytes out. No HTTP, no environment, no clock. Decoding goes
-straight from the manifest's bytes into small structs, so unread fields are never materialised.
+Pure: the decoded manifest (``dbt_armor.project.manifest``) in, the upload's structs and bytes
+out. No HTTP, no environment, no clock; it never decodes manifest bytes itself.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from typing import Any
 
 import msgspec
 
-from dbt_armor.project.manifest import paused_gc
+from dbt_armor.errors import ManifestError
+from dbt_armor.project.manifest import Exposure, Manifest, Node, Source, paused_gc
 
 # Resource types that are assets in the platform's lineage graph. Tests, analyses, operations,
 # macros, docs and semantic objects carry no lineage and are dropped from the slim document.
@@ -56,7 +57,7 @@ class SlimNode(msgspec.Struct, omit_defaults=True):
 
 class SlimSource(msgspec.Struct, omit_defaults=True):
     unique_id: str
-    resource_type: str = "source"
+    resource_type: str  # no default: omit_defaults would drop it, and the importer needs it
     source_name: str = ""
     name: str = ""
     package_name: str = ""
@@ -70,12 +71,11 @@ class SlimSource(msgspec.Struct, omit_defaults=True):
     quoting: dict[str, Any] = {}
     config: SourceConfig = msgspec.field(default_factory=SourceConfig)
     meta: dict[str, Any] = {}
-    source_meta: dict[str, Any] = {}
 
 
 class SlimExposure(msgspec.Struct, omit_defaults=True):
     unique_id: str
-    resource_type: str = "exposure"
+    resource_type: str  # no default: omit_defaults would drop it, and the importer needs it
     name: str = ""
     label: str | None = None
     type: str | None = None
@@ -85,16 +85,6 @@ class SlimExposure(msgspec.Struct, omit_defaults=True):
     fqn: list[str] = []
     original_file_path: str | None = None
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
-
-
-class _RawManifest(msgspec.Struct):
-    """Decoding view of a manifest: every node is read as a slim node, whatever its type."""
-
-    metadata: dict[str, Any] = {}
-    nodes: dict[str, SlimNode] = {}
-    sources: dict[str, SlimSource] = {}
-    exposures: dict[str, SlimExposure] = {}
-    parent_map: dict[str, list[str]] = {}
 
 
 class SlimManifest(msgspec.Struct, omit_defaults=True):
@@ -108,57 +98,100 @@ class SlimManifest(msgspec.Struct, omit_defaults=True):
     armor: dict[str, Any] = {}
 
 
-_DECODER = msgspec.json.Decoder(_RawManifest)
 _ENCODER = msgspec.json.Encoder(order="deterministic")
 
 
-class SlimDecodeError(ValueError):
-    """The bytes are not a dbt manifest (the caller turns this into a ManifestError)."""
-
-
-def _armor_only(meta: dict[str, Any]) -> dict[str, Any]:
+def _armor_only(meta: dict[str, Any] | None) -> dict[str, Any]:
     """Of a ``meta`` dict keep only ``armor``: it can set the platform name (docs/naming.md)."""
-    return {"armor": meta["armor"]} if "armor" in meta else {}
+    return {"armor": meta["armor"]} if meta and "armor" in meta else {}
 
 
-def _slim_node(node: SlimNode) -> SlimNode:
-    config = msgspec.structs.replace(node.config, meta=_armor_only(node.config.meta))
-    return msgspec.structs.replace(node, config=config, meta=_armor_only(node.meta))
+def _set(value: Any) -> dict[str, Any]:
+    """A typed struct as a dict of the keys it sets (quoting: unset keys mean dbt's default)."""
+    if value is None:
+        return {}
+    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
 
 
-def _slim_source(src: SlimSource) -> SlimSource:
+def _relation(item: Node | Source) -> dict[str, Any]:
+    """The identity and relation fields nodes and sources share in the upload."""
+    return {
+        "unique_id": item.unique_id,
+        "resource_type": item.resource_type,
+        "name": item.name,
+        "package_name": item.package_name,
+        "database": item.database,
+        "schema": item.schema_,
+        "identifier": item.identifier,
+        "relation_name": item.relation_name,
+        "fqn": item.fqn,
+        "original_file_path": item.original_file_path or None,
+        "meta": _armor_only(item.raw_meta),  # a source's meta already holds source_meta
+    }
+
+
+def _slim_node(node: Node) -> SlimNode:
+    config = node.config
+    slim_config = NodeConfig(
+        config.materialized, config.enabled, _armor_only(config.meta), _set(config.quoting)
+    )
+    deps = DependsOn(node.depends_on.nodes)
+    return SlimNode(**_relation(node), alias=node.alias, config=slim_config, depends_on=deps)
+
+
+def _slim_source(src: Source) -> SlimSource:
     config = SourceConfig(enabled=src.config.enabled, meta=_armor_only(src.config.meta))
-    return msgspec.structs.replace(
-        src,
+    return SlimSource(
+        **_relation(src),
+        source_name=src.source_name,
+        loaded_at_field=src.loaded_at_field,
+        quoting=_set(src.quoting),
         config=config,
-        meta=_armor_only(src.meta),
-        source_meta=_armor_only(src.source_meta),
     )
 
 
-def build_slim(raw: bytes) -> SlimManifest:
-    """Decode a manifest's bytes into the slim lineage document (tests and macros dropped)."""
-    try:
-        with paused_gc():
-            doc = _DECODER.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise SlimDecodeError(str(exc)) from exc
+def _slim_exposure(exp: Exposure) -> SlimExposure:
+    return SlimExposure(
+        unique_id=exp.unique_id,
+        resource_type="exposure",
+        name=exp.name,
+        label=exp.label,
+        type=exp.type,
+        url=exp.url,
+        maturity=exp.maturity,
+        package_name=exp.package_name,
+        fqn=exp.fqn,
+        original_file_path=exp.original_file_path or None,
+        depends_on=DependsOn(exp.depends_on.nodes),
+    )
+
+
+def build_slim(manifest: Manifest) -> SlimManifest:
+    """The slim lineage document of a decoded manifest (tests, analyses and macros dropped).
+
+    Builds tens of thousands of cycle-free structs: the cyclic collector is paused meanwhile.
+    """
+    with paused_gc():
+        return _build(manifest)
+
+
+def _build(manifest: Manifest) -> SlimManifest:
     nodes = {
         uid: _slim_node(n)
-        for uid, n in doc.nodes.items()
+        for uid, n in manifest.nodes.items()
         if n.resource_type in LINEAGE_NODE_TYPES and n.config.enabled
     }
-    kept = nodes.keys() | doc.sources.keys() | doc.exposures.keys()
+    kept = nodes.keys() | manifest.sources.keys() | manifest.exposures.keys()
     parent_map = {
         child: [p for p in parents if p in kept]
-        for child, parents in doc.parent_map.items()
+        for child, parents in (manifest.parent_map or {}).items()
         if child in kept
     }
     return SlimManifest(
-        metadata=doc.metadata,
+        metadata=msgspec.to_builtins(manifest.metadata),
         nodes=nodes,
-        sources={uid: _slim_source(src) for uid, src in doc.sources.items()},
-        exposures=doc.exposures,
+        sources={uid: _slim_source(src) for uid, src in manifest.sources.items()},
+        exposures={uid: _slim_exposure(e) for uid, e in manifest.exposures.items()},
         parent_map=parent_map,
     )
 
@@ -176,7 +209,9 @@ def append_armor_block(raw: bytes, armor: dict[str, Any]) -> bytes:
     """
     end = raw.rstrip()
     if not end.endswith(b"}"):
-        raise SlimDecodeError("the manifest does not end with a JSON object")
+        raise ManifestError(
+            "the manifest does not end with a JSON object", hint="re-run `dbt parse`"
+        )
     body = end[:-1].rstrip()
     separator = b"" if body.endswith(b"{") else b","
     return body + separator + b'"armor":' + _ENCODER.encode(armor) + b"}"

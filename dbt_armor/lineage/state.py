@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.report.artifact import write_text
+from dbt_armor.files import write_atomic
 
 STATE_FILE = "armor_lineage_state.json"
 STATE_VERSION = 1
@@ -77,7 +77,7 @@ def save_record(target_dir: Path, key: str, record: PublishRecord) -> Path:
     entries = _read(path)
     entries[key] = record.to_json()
     payload = json.dumps({"version": STATE_VERSION, "entries": entries}, indent=2, sort_keys=True)
-    write_text(path, payload + "\n")
+    write_atomic(path, payload + "\n")
     return path
 
 

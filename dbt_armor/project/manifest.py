@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -54,19 +55,27 @@ __all__ = [
     "UnitTestConfig",
     "decode_manifest",
     "load_manifest",
+    "read_manifest_bytes",
 ]
 
 SUPPORTED_VERSIONS = (10, 11, 12)
 _VERSION_RE = re.compile(r"/manifest/v(\d+)\.json")
 
 
-class Metadata(_Base):
+class Metadata(_Base, omit_defaults=True):
+    """``manifest.metadata``: what the reader checks and the lineage upload passes on."""
+
     dbt_schema_version: str = ""
     dbt_version: str | None = None
     project_name: str | None = None
+    project_id: str | None = None
+    user_id: str | None = None
+    send_anonymous_usage_stats: bool | None = None
     adapter_type: str | None = None
     generated_at: str | None = None
     invocation_id: str | None = None
+    invocation_started_at: str | None = None
+    env: dict[str, Any] | None = None
     quoting: Quoting | None = None
 
     @property
@@ -77,11 +86,12 @@ class Metadata(_Base):
 
 
 class Manifest(_Base, kw_only=True):
-    """The typed subset of a manifest. ``path`` and ``warning`` are set by the loader.
+    """The typed subset of a manifest that every command reads (gate, map, sync, lineage, ci).
 
-    ``disabled`` maps a unique_id to its disabled versions (any resource type, lean
-    ``DisabledNode``); ``unit_tests`` holds dbt unit tests. Neither is seen by ``get()`` or
-    the graph walks.
+    ``path`` and ``warning`` are set by the loader. ``disabled`` maps a unique_id to its
+    disabled versions (any resource type, lean ``DisabledNode``); ``unit_tests`` holds dbt unit
+    tests. Neither is seen by ``get()`` or the graph walks. ``selectors`` holds the project's
+    YAML selectors by name, as dbt stores them.
     """
 
     metadata: Metadata
@@ -94,12 +104,18 @@ class Manifest(_Base, kw_only=True):
     raw_unit_tests: dict[str, UnitTest] | None = msgspec.field(default=None, name="unit_tests")
     parent_map: dict[str, list[str]] | None = None
     child_map: dict[str, list[str]] | None = None
+    raw_selectors: dict[str, Any] | None = msgspec.field(default=None, name="selectors")
     path: str = ""
     warning: str | None = None
 
     @property
     def adapter_type(self) -> str | None:
         return self.metadata.adapter_type
+
+    @property
+    def selectors(self) -> dict[str, Any]:
+        """name -> YAML selector as dbt stores it ({} when the project declares none)."""
+        return self.raw_selectors or {}
 
     @property
     def disabled(self) -> dict[str, list[DisabledNode]]:
@@ -135,9 +151,14 @@ _PROBE = msgspec.json.Decoder(type=Any)
 
 def load_manifest(path: str | Path) -> Manifest:
     """Read ``path`` into a :class:`Manifest`; raise ManifestError (one line) when unusable."""
+    return decode_manifest(read_manifest_bytes(path), str(path))
+
+
+def read_manifest_bytes(path: str | Path) -> bytes:
+    """The bytes of the manifest file at ``path`` (ManifestError, one line, when unreadable)."""
     file = Path(path)
     try:
-        data = file.read_bytes()
+        return file.read_bytes()
     except FileNotFoundError:
         raise ManifestError(
             f"{file}: manifest not found", hint="run `dbt parse` first, or pass --manifest PATH"
@@ -149,7 +170,6 @@ def load_manifest(path: str | Path) -> Manifest:
         ) from None
     except OSError as exc:
         raise ManifestError(f"{file}: cannot read manifest ({exc.strerror})") from None
-    return decode_manifest(data, str(file))
 
 
 @contextmanager
@@ -184,11 +204,23 @@ def decode_manifest(data: bytes, source: str = "<manifest>") -> Manifest:
     version = manifest.metadata.schema_version or 0
     if version > SUPPORTED_VERSIONS[-1]:
         manifest.warning = (
-            f"manifest schema v{version} is newer than the versions dbt-armor knows "
-            "(v10-v12); read as v12: upgrade dbt-armor if names look wrong"
+            f"read {manifest.metadata.dbt_schema_version}, newer than the v10-v12 dbt-armor "
+            f"knows: read as v{SUPPORTED_VERSIONS[-1]}, fields it does not know are ignored "
+            "(upgrade dbt-armor if names look wrong)"
         )
+        _say_once(manifest.warning)
     manifest.path = source
     return manifest
+
+
+_SAID: set[str] = set()
+
+
+def _say_once(text: str) -> None:
+    """Print a reader warning on stderr once per process (ci reads two manifests)."""
+    if text not in _SAID:
+        _SAID.add(text)
+        print(f"dbt-armor: warning: {text}", file=sys.stderr)
 
 
 def _explain_shape_error(data: bytes, source: str, exc: msgspec.ValidationError) -> None:

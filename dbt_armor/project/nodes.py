@@ -10,6 +10,8 @@ from typing import Any
 
 import msgspec
 
+from dbt_armor.errors import ManifestError
+
 
 def _as_dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
@@ -27,13 +29,15 @@ def _layer(base: Any, top: Any) -> dict[str, Any]:
 def _as_tags(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list):
-        return [str(v) for v in value]
-    return []
+    return [str(v) for v in value] if isinstance(value, list) else []
 
 
 class _Base(msgspec.Struct, forbid_unknown_fields=False):
     pass
+
+
+_EMPTY_CONFIG = msgspec.Raw(b"{}")
+_PARSED_CONFIG = "__armor_parsed_config__"  # a JSON name no artifact uses: set after decoding
 
 
 class Threshold(_Base):
@@ -151,13 +155,28 @@ class Node(_Armored, kw_only=True):
     fqn: list[str] = msgspec.field(default_factory=list)
     original_file_path: str = ""
     path: str = ""
-    config: NodeConfig = msgspec.field(default_factory=NodeConfig)
+    raw_config: msgspec.Raw = msgspec.field(default=_EMPTY_CONFIG, name="config")
+    parsed_config: NodeConfig | None = msgspec.field(default=None, name=_PARSED_CONFIG)
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
     test_metadata: TestMetadata | None = None
     attached_node: str | None = None
     column_name: str | None = None
     file_key_name: str | None = None
     checksum: Checksum | None = None
+
+    @property
+    def config(self) -> NodeConfig:
+        """The typed config, decoded on first use. ``raw_config`` points into the manifest's
+        bytes, which stay in memory as long as the node does."""
+        parsed = self.parsed_config
+        if parsed is None:
+            parsed = self.parsed_config = _decode_config(_NODE_CONFIG, self)
+        return parsed
+
+    @property
+    def config_json(self) -> bytes:
+        """The config exactly as dbt wrote it (``ci`` compares it byte for byte)."""
+        return bytes(self.raw_config)
 
     def _config_layers(self) -> tuple[Any, Any]:
         return self.config.meta, self.config.tags
@@ -206,10 +225,13 @@ class Source(_Armored, kw_only=True):
     fqn: list[str] = msgspec.field(default_factory=list)
     original_file_path: str = ""
     quoting: Quoting = msgspec.field(default_factory=Quoting)
-    config: SourceConfig = msgspec.field(default_factory=SourceConfig)
+    raw_config: msgspec.Raw = msgspec.field(default=_EMPTY_CONFIG, name="config")
+    config: SourceConfig = msgspec.field(default_factory=SourceConfig, name=_PARSED_CONFIG)
     source_meta: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
+        # Sources are few and their config feeds the fields below: decode it now.
+        self.config = _decode_config(_SOURCE_CONFIG, self)
         # Older manifests keep source-level meta apart: it is the lowest layer.
         if isinstance(self.source_meta, dict) and self.source_meta:
             self.raw_meta = _layer(self.source_meta, self.raw_meta)
@@ -224,6 +246,11 @@ class Source(_Armored, kw_only=True):
     @property
     def enabled(self) -> bool:
         return self.config.enabled
+
+    @property
+    def config_json(self) -> bytes:
+        """The config exactly as dbt wrote it (``ci`` compares it byte for byte)."""
+        return bytes(self.raw_config)
 
 
 class ExposureOwner(_Base):
@@ -240,6 +267,7 @@ class Exposure(_Armored, kw_only=True):
     """An exposure (dashboard, application...) from ``manifest.exposures``."""
 
     unique_id: str
+    resource_type: str = "exposure"
     name: str = ""
     type: str | None = None
     owner: ExposureOwner = msgspec.field(default_factory=ExposureOwner)
@@ -247,9 +275,25 @@ class Exposure(_Armored, kw_only=True):
     label: str | None = None
     maturity: str | None = None
     package_name: str = ""
+    fqn: list[str] = msgspec.field(default_factory=list)
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
     original_file_path: str = ""
     config: _MetaOnlyConfig = msgspec.field(default_factory=_MetaOnlyConfig)
 
     def _config_layers(self) -> tuple[Any, Any]:
         return self.config.meta, None
+
+
+_NODE_CONFIG = msgspec.json.Decoder(NodeConfig)
+_SOURCE_CONFIG = msgspec.json.Decoder(SourceConfig)
+
+
+def _decode_config(decoder: msgspec.json.Decoder[Any], entry: Node | Source) -> Any:
+    """Decode one entry's raw ``config``; a wrong shape is a one-line ManifestError."""
+    try:
+        return decoder.decode(entry.raw_config)
+    except msgspec.DecodeError as exc:
+        raise ManifestError(
+            f"{entry.unique_id}: config does not have the expected shape: {exc}",
+            hint="regenerate the manifest with `dbt parse`",
+        ) from None

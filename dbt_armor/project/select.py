@@ -1,7 +1,8 @@
-"""A small, pure subset of dbt's node selection evaluated on a manifest (no dbt, no files).
+"""The one selector engine: a pure subset of dbt's node selection evaluated on a manifest.
 
-Owns parsing --select/--exclude strings and resolving them over the manifest graph; anything it
-cannot evaluate exactly like dbt is a one-line UsageError, never a silent guess.
+Owns parsing --select/--exclude strings and resolving them (and YAML selectors, through
+``project.selectors``) over the manifest graph for the gate, sync and tests; anything it
+cannot evaluate exactly like dbt is a one-line UsageError, never a silent guess. No dbt, no files.
 """
 
 from __future__ import annotations
@@ -13,32 +14,14 @@ from fnmatch import fnmatchcase
 
 from dbt_armor.errors import UsageError
 from dbt_armor.project.graph import _child_index, parents_of
-from dbt_armor.project.manifest import Exposure, Manifest, Node, Source
+from dbt_armor.project.manifest import Exposure, Manifest, Node, Source, paused_gc
+from dbt_armor.project.selectors import choose_selector, evaluate
 
 SUPPORTED = "name, fqn:, tag:, path:, file:, source:, exposure:, package:, resource_type:, "
 SUPPORTED += "config.materialized:"
+_TYPES = "model analysis test snapshot operation seed rpc sql_operation doc source macro exposure"
 RESOURCE_TYPES = frozenset(
-    [
-        "model",
-        "analysis",
-        "test",
-        "snapshot",
-        "operation",
-        "seed",
-        "rpc",
-        "sql_operation",
-        "doc",
-        "source",
-        "macro",
-        "exposure",
-        "metric",
-        "group",
-        "saved_query",
-        "semantic_model",
-        "unit_test",
-        "fixture",
-        "function",
-    ]
+    f"{_TYPES} metric group saved_query semantic_model unit_test fixture function".split(" ")
 )
 _SPEC = re.compile(
     r"\A(?P<at>@)?(?:(?P<pdepth>\d*)(?P<parents>\+))?(?:(?P<method>[\w.]+):)?"
@@ -80,8 +63,8 @@ def parse_criterion(raw: str) -> Criterion:
     supported = {"fqn", "tag", "path", "file", "source", "exposure", "package", "resource_type"}
     if method not in supported and method != "config.materialized":
         raise UsageError(
-            f"selector method {method!r} (in {raw!r}) is not supported with --manifest",
-            hint=f"use {SUPPORTED}, or run without --manifest so dbt selects",
+            f"selector method {method!r} (in {raw!r}) cannot be evaluated from the manifest",
+            hint=f"use {SUPPORTED}; `dbt-armor gate` without --manifest lets dbt select",
         )
     if method == "resource_type" and value not in RESOURCE_TYPES:
         raise UsageError(f"invalid resource_type {value!r} in {raw!r}", hint="e.g. model, seed")
@@ -214,7 +197,8 @@ class Selector:
     def __init__(self, manifest: Manifest) -> None:
         self.manifest = manifest
         items: dict[str, Item] = {}
-        items.update((u, n) for u, n in manifest.nodes.items() if n.config.enabled)
+        with paused_gc():  # the first read of each node's config decodes it
+            items.update((u, n) for u, n in manifest.nodes.items() if n.config.enabled)
         items.update((u, s) for u, s in manifest.sources.items() if s.enabled)
         items.update((u, e) for u, e in manifest.exposures.items() if e.config.enabled)
         self.items = items
@@ -251,16 +235,26 @@ class Selector:
             out |= set.intersection(*(self.criterion(c) for c in part)) if part else set()
         return out
 
+    def spec(self, raw: str) -> set[str]:
+        """Nodes matched by one single-spec string such as ``2+tag:nightly+``."""
+        return self.criterion(parse_criterion(raw))
+
     def select(
         self,
         select: Sequence[str] = (),
         exclude: Sequence[str] = (),
         resource_types: Iterable[str] = ("model", "seed", "snapshot"),
         exclude_resource_types: Iterable[str] = (),
+        selector: str | None = None,
     ) -> frozenset[str]:
-        """What ``dbt ls --select .. --exclude .. --resource-type ..`` would list."""
-        chosen = self.union(parse_union(select)) if select else set(self.items)
-        chosen -= self.union(parse_union(exclude))
+        """What ``dbt ls --select .. --exclude .. --selector .. --resource-type ..`` would list
+        (dbt's precedence: ``selector``, else a default YAML selector when there are no flags)."""
+        yaml_name = choose_selector(self.manifest.selectors, selector, select, exclude)
+        if yaml_name is not None:
+            chosen = evaluate(self.manifest.selectors, yaml_name, self.spec)
+        else:
+            chosen = self.union(parse_union(select)) if select else set(self.items)
+            chosen -= self.union(parse_union(exclude))
         kinds = set(resource_types) - set(exclude_resource_types)
         return frozenset(u for u in chosen if _kind(self.items[u]) in kinds)
 
@@ -274,6 +268,25 @@ def select_nodes(
     select: Sequence[str] = (),
     exclude: Sequence[str] = (),
     resource_types: Iterable[str] = ("model", "seed", "snapshot"),
+    selector: str | None = None,
 ) -> frozenset[str]:
     """One-shot :meth:`Selector.select`."""
-    return Selector(manifest).select(select, exclude, resource_types)
+    return Selector(manifest).select(select, exclude, resource_types, selector=selector)
+
+
+SCOPE_TYPES = ("model", "seed", "snapshot", "source")
+
+
+def select_scope(
+    manifest: Manifest,
+    select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    selector: str | None = None,
+) -> frozenset[str] | None:
+    """The models, seeds, snapshots and sources a command is limited to (``sync``), or None
+    when nothing limits it: no flag and no default YAML selector."""
+    if choose_selector(manifest.selectors, selector, select, exclude) is None and not (
+        select or exclude
+    ):
+        return None
+    return select_nodes(manifest, select, exclude, SCOPE_TYPES, selector)

@@ -9,22 +9,18 @@ from collections.abc import Callable
 from typing import Any
 
 from dbt_armor.errors import ArmorError
+from dbt_armor.project.periods import threshold_hours
 from dbt_armor.sync.inputs import as_dict, get
 from dbt_armor.sync.model import Kind, RuleSpec, Unmapped
 
-_PERIOD_HOURS = {"minute": 1 / 60, "hour": 1.0, "day": 24.0}
 # (smallest threshold in hours, check interval): check at least ~8 times per threshold.
 _INTERVALS = ((56 * 24.0, "1w"), (8 * 24.0, "1d"), (48.0, "6h"), (8.0, "1h"), (0.0, "5m"))
 
 
 def hours(after: Any) -> float | None:
     """``{"count": 2, "period": "day"}`` -> 48.0; ``None`` when unset."""
-    count = get(after, "count")
-    period = get(after, "period")
-    if count is None or period is None:
-        return None
-    factor = _PERIOD_HOURS.get(str(period).lower())
-    return None if factor is None else round(float(count) * factor, 6)
+    found = threshold_hours(get(after, "count"), get(after, "period"))
+    return None if found is None else round(found, 6)
 
 
 def check_interval(threshold_hours: float) -> str:

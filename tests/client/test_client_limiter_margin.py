@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dbt_armor.api.limiter import SAFETY_MARGIN, TIERS, RateLimiter, bucket_size
-from dbt_armor.emulator.ratelimit import RateLimiter as ServerLimiter
+from dbt_armor.emulator.ratelimit import KeyRateLimiter as ServerLimiter
 
 KEY = "aa_live_limitermargin_0000000000000000000000000000"
 

@@ -12,7 +12,7 @@ import pytest
 from client_helpers import FakeClock
 
 from dbt_armor.api.limiter import RateLimiter
-from dbt_armor.emulator.ratelimit import RateLimiter as ServerLimiter
+from dbt_armor.emulator.ratelimit import KeyRateLimiter as ServerLimiter
 
 
 def drive(configured: str, real: str, seconds: float) -> tuple[int, int, RateLimiter]:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from dbt_armor.emulator import ApiKey, EmulatorConfig, EmulatorServer
-from dbt_armor.emulator.ratelimit import RateLimiter
+from dbt_armor.emulator.ratelimit import KeyRateLimiter
 
 
 class FakeClock:
@@ -26,7 +26,7 @@ class FakeClock:
 
 def test_burst_and_minute_windows() -> None:
     clock = FakeClock(1_000_020.0)
-    rl = RateLimiter(clock=clock)
+    rl = KeyRateLimiter(clock=clock)
     verdicts = [rl.check("k", "free_trial") for _ in range(3)]
     assert [v.allowed for v in verdicts] == [True, True, False]  # burst 2/s
     assert verdicts[2].retry_after == 1 and verdicts[2].headers()["Retry-After"] == "1"

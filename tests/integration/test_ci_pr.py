@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import click
 import httpx
@@ -284,3 +285,15 @@ def test_ci_without_a_key_or_state_is_one_line(
     )
     assert nokey.exit_code == 2 and "ARMOR_API_KEY" in nokey.stderr
     assert len(nokey.stderr.strip().splitlines()) == 1
+
+
+def test_ci_decodes_each_manifest_once(
+    pr: Pr,
+    platform: EmulatorServer,
+    api_key: str,
+    tmp_path: Path,
+    manifest_decodes: Any,
+) -> None:
+    code, out, err = _ci(pr, platform, api_key, tmp_path, "--fail-on", "none")
+    assert code == 0, out + err
+    assert manifest_decodes.calls == 2  # the PR's manifest and production's, once each

@@ -103,9 +103,22 @@ def test_a_stale_source_in_the_selection_blocks(
     assert ORDERS not in _gated(project)
 
 
+def test_a_yaml_selector_from_the_manifest_is_gated_without_dbt(
+    project: Path, emulator: EmulatorServer, api_key: str
+) -> None:
+    done = _gate(project, emulator, api_key, "--selector", "nightly", "-s", "stg_customers")
+    assert done.exit_code == 0, done.output  # --selector wins over --select, as in dbt
+    manifest = load_manifest(FIXTURE)
+    nightly = select_nodes(manifest, selector="nightly")
+    assert {n.split(".")[-1] for n in nightly} == {"stg_orders", "fct_daily_revenue"}
+    assert _gated(project) == set(upstream_sources(manifest, nightly)) and ORDERS in _gated(project)
+    missing = _gate(project, emulator, api_key, "--selector", "weekly")
+    assert missing.exit_code == 2 and "no YAML selector named 'weekly'" in missing.output
+
+
 @pytest.mark.parametrize(
     ("argv", "named"),
-    [(["--select", "state:modified+"], "'state'"), (["--selector", "nightly"], "--selector")],
+    [(["--select", "state:modified+"], "'state'"), (["--defer", "-s", "a"], "--defer")],
 )
 def test_what_needs_dbt_is_a_one_line_usage_error(
     project: Path, emulator: EmulatorServer, api_key: str, argv: list[str], named: str

@@ -20,6 +20,7 @@ from dbt_armor.config import Settings, resolve_settings
 from dbt_armor.emulator import EmulatorServer
 from dbt_armor.lineage import publish, publish_best_effort
 from dbt_armor.lineage.state import STATE_FILE
+from dbt_armor.project.manifest import load_manifest
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "integration_v12.json"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -190,3 +191,38 @@ def test_cli_publish_json_then_skip(
         main([*args, "--data-source", "no_such_source", "--force"])
     out, err = capsys.readouterr()
     assert exc.value.code == 2 and "no_such_source" in err and "Traceback" not in err
+
+
+def test_each_cli_publish_decodes_the_manifest_once(
+    project: Path,
+    emulator: EmulatorServer,
+    api_key: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    manifest_decodes: Any,
+) -> None:
+    monkeypatch.setenv("ARMOR_API_KEY", api_key)
+    args = ["lineage", "publish", "--project-dir", str(project), "--api-url", emulator.api_url]
+    for extra in (["--force"], ["--full", "--force"], []):
+        before = manifest_decodes.calls
+        with pytest.raises(SystemExit) as exc:
+            main([*args, *extra])
+        assert exc.value.code in (0, None), capsys.readouterr().err
+        assert manifest_decodes.calls - before == 1, extra
+
+
+def test_publish_reuses_an_already_decoded_manifest(
+    settings: Settings, project: Path, manifest_decodes: Any
+) -> None:
+    path = project / "target" / "manifest.json"
+    decoded = load_manifest(path)  # what the wrapper's gate already holds
+    fresh = publish(settings, path, now=NOW)
+    assert manifest_decodes.calls == 2
+    for slim in (True, False):
+        again = publish(settings, path, now=NOW, manifest=decoded, slim=slim, force=True)
+        assert again.action == "uploaded" and again.content_hash == fresh.content_hash
+        assert again.manifest_bytes == fresh.manifest_bytes == path.stat().st_size
+    out = io.StringIO()
+    publish_best_effort(settings, path, None, Console(file=out, width=200), manifest=decoded)
+    assert "upload skipped" in out.getvalue()
+    assert manifest_decodes.calls == 2  # no decode after the two above

@@ -16,6 +16,11 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))  # project_copy
 
 import pg_cluster  # noqa: E402
 
+try:  # the `postgres` extra (make test-postgres installs it); without it nothing here is collected
+    import psycopg2  # noqa: F401
+except ImportError:
+    collect_ignore_glob = ["test_*.py"]
+
 HERE = Path(__file__).resolve().parent
 
 

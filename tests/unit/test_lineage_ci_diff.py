@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from test_lineage_slim import make_manifest
 
-from dbt_armor.ci.diff import compare, load_diff_manifest
-from dbt_armor.ci.model import (
+from dbt_armor.ci.diff import compare, load_for_diff
+from dbt_armor.ci.render import render_pr_annotations, render_pr_junit, render_pr_markdown
+from dbt_armor.ci.report import (
     CiReport,
     ImpactRow,
     PlanRow,
@@ -22,7 +23,6 @@ from dbt_armor.ci.model import (
     merge_failures,
     parse_fail_on,
 )
-from dbt_armor.ci.render import render_annotations, render_junit, render_markdown
 from dbt_armor.errors import ManifestError, UsageError
 
 GOLDEN = Path(__file__).parents[1] / "fixtures" / "ci" / "render_unit.md"
@@ -68,7 +68,7 @@ def pair(tmp_path: Path) -> tuple[Path, Path]:
 
 def test_compare_finds_new_modified_and_removed_nodes(pair: tuple[Path, Path]) -> None:
     pr, state = pair
-    cs = compare(load_diff_manifest(pr, "PR"), load_diff_manifest(state, "state"))
+    cs = compare(load_for_diff(pr, "PR"), load_for_diff(state, "state"))
     kinds = {(c.unique_id, c.kind) for c in cs.changes}
     assert ("model.shop.stg_orders", "modified") in kinds
     assert ("test.shop.unique_fct_orders_id.def", "new") in kinds
@@ -84,18 +84,18 @@ def test_compare_finds_new_modified_and_removed_nodes(pair: tuple[Path, Path]) -
 
 def test_identical_manifests_change_nothing(pair: tuple[Path, Path]) -> None:
     _, state = pair
-    m = load_diff_manifest(state, "state")
+    m = load_for_diff(state, "state")
     cs = compare(m, m)
     assert cs.changes == () and not cs.modified_plus and not cs.upstream_sources
 
 
 def test_missing_state_manifest_names_the_fix(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="state manifest") as exc:
-        load_diff_manifest(tmp_path / "nope.json", "state")
+        load_for_diff(tmp_path / "nope.json", "state")
     assert "--state" in str(exc.value)
     (tmp_path / "bad.json").write_text("[]")
-    with pytest.raises(ManifestError, match="not valid"):
-        load_diff_manifest(tmp_path / "bad.json", "PR")
+    with pytest.raises(ManifestError, match=r"PR manifest.*expected a dbt manifest"):
+        load_for_diff(tmp_path / "bad.json", "PR")
 
 
 def test_fail_on_parsing_and_policy() -> None:
@@ -113,7 +113,7 @@ def test_fail_on_parsing_and_policy() -> None:
 
 def _report(pair: tuple[Path, Path]) -> CiReport:
     pr, state = pair
-    cs = compare(load_diff_manifest(pr, "PR"), load_diff_manifest(state, "state"))
+    cs = compare(load_for_diff(pr, "PR"), load_for_diff(state, "state"))
     sources = (
         SourceRow(
             "source.shop.raw.orders",
@@ -172,7 +172,7 @@ def _report(pair: tuple[Path, Path]) -> CiReport:
 
 
 def test_markdown_matches_golden_file(pair: tuple[Path, Path]) -> None:
-    text = render_markdown(_report(pair))
+    text = render_pr_markdown(_report(pair))
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(parents=True, exist_ok=True)
         GOLDEN.write_text(text)
@@ -181,7 +181,7 @@ def test_markdown_matches_golden_file(pair: tuple[Path, Path]) -> None:
 
 
 def test_junit_counts_failures_per_policy(pair: tuple[Path, Path]) -> None:
-    root = ET.fromstring(render_junit(_report(pair)))
+    root = ET.fromstring(render_pr_junit(_report(pair)))
     suites = {s.get("name"): s for s in root.iter("testsuite")}
     assert suites["sources"].get("failures") == "1"  # block counted, warn not
     assert suites["unmapped"].get("failures") == "1"
@@ -189,7 +189,7 @@ def test_junit_counts_failures_per_policy(pair: tuple[Path, Path]) -> None:
 
 
 def test_annotations_point_at_files(pair: tuple[Path, Path]) -> None:
-    lines = render_annotations(_report(pair))
+    lines = render_pr_annotations(_report(pair))
     assert lines[0].startswith("::error file=models/sources.yml,line=1,title=dbt-armor ci%3A")
     assert any(x.startswith("::notice file=models/schema.yml") for x in lines)
     assert all("\n" not in x for x in lines)

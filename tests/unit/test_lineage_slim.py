@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
+from dbt_armor.errors import ManifestError
 from dbt_armor.lineage.slim import (
-    SlimDecodeError,
+    SlimManifest,
     append_armor_block,
     build_slim,
     edges,
@@ -26,6 +27,7 @@ from dbt_armor.lineage.state import (
     save_record,
     state_key,
 )
+from dbt_armor.project.manifest import decode_manifest
 
 
 def _node(uid: str, rtype: str, deps: list[str], **extra: Any) -> dict[str, Any]:
@@ -115,8 +117,13 @@ def _bytes(doc: dict[str, Any]) -> bytes:
     return json.dumps(doc).encode()
 
 
+def slim_of(raw: bytes) -> SlimManifest:
+    """The slim document of manifest bytes, decoded by the one manifest reader."""
+    return build_slim(decode_manifest(raw))
+
+
 def test_slim_keeps_lineage_assets_and_drops_tests_analyses_and_macros() -> None:
-    slim = build_slim(_bytes(make_manifest()))
+    slim = slim_of(_bytes(make_manifest()))
     assert set(slim.nodes) == {
         "seed.shop.countries",
         "model.shop.stg_orders",
@@ -137,8 +144,8 @@ def test_slim_keeps_lineage_assets_and_drops_tests_analyses_and_macros() -> None
 
 def test_slim_encoding_is_a_smaller_manifest_with_identity_and_relation() -> None:
     raw = _bytes(make_manifest())
-    out = json.loads(encode_slim(build_slim(raw)))
-    assert len(encode_slim(build_slim(raw))) < len(raw) / 3
+    out = json.loads(encode_slim(slim_of(raw)))
+    assert len(encode_slim(slim_of(raw))) < len(raw) / 3
     fct = out["nodes"]["model.shop.fct_orders"]
     assert fct["relation_name"] == '"demo"."main"."fct_orders"'
     assert fct["schema"] == "main" and fct["database"] == "demo"
@@ -157,7 +164,7 @@ def test_slim_keeps_only_the_armor_part_of_meta_for_naming() -> None:
     src["quoting"] = {"identifier": True}
     fct = doc["nodes"]["model.shop.fct_orders"]
     fct["config"]["meta"] = {"armor": {"qualified_name": "a.b.c.d"}, "team": "finance"}
-    out = json.loads(encode_slim(build_slim(_bytes(doc))))
+    out = json.loads(encode_slim(slim_of(_bytes(doc))))
     slim_src = out["sources"]["source.shop.raw.orders"]
     assert slim_src["config"]["meta"] == {"armor": {"data_source": "crm"}}
     assert slim_src["meta"] == {"armor": {"data_source": "crm"}}
@@ -170,20 +177,21 @@ def test_slim_keeps_only_the_armor_part_of_meta_for_naming() -> None:
 
 def test_hash_ignores_volatile_metadata_but_sees_a_new_edge() -> None:
     base = make_manifest()
-    h0 = lineage_hash(build_slim(_bytes(base)))
+    h0 = lineage_hash(slim_of(_bytes(base)))
     again = copy.deepcopy(base)
     again["metadata"]["generated_at"] = "2027-05-05T00:00:00Z"
     again["metadata"]["invocation_id"] = "inv-2"
+    again["metadata"]["run_started_at"] = "2027-05-05T00:00:01+00:00"  # each dbt call's own
     again["nodes"]["model.shop.fct_orders"]["raw_code"] = "select 2"  # not lineage
-    assert lineage_hash(build_slim(_bytes(again))) == h0
+    assert lineage_hash(slim_of(_bytes(again))) == h0
 
     changed = copy.deepcopy(base)
     changed["parent_map"]["model.shop.fct_orders"].append("source.shop.raw.orders")
-    assert lineage_hash(build_slim(_bytes(changed))) != h0
+    assert lineage_hash(slim_of(_bytes(changed))) != h0
 
 
 def test_hash_changes_with_the_armor_block_but_not_its_generator() -> None:
-    slim = build_slim(_bytes(make_manifest()))
+    slim = slim_of(_bytes(make_manifest()))
     slim.armor = {"data_source": "wh", "qualified_names": {"a": "wh.demo.main.a"}}
     h1 = lineage_hash(slim)
     slim.armor = {**slim.armor, "generator": "dbt-armor 9.9"}
@@ -202,11 +210,11 @@ def test_append_armor_block_keeps_the_manifest_and_adds_the_key() -> None:
 
 
 @pytest.mark.parametrize("bad", [b"", b"not json", b"[1, 2]", b'{"nodes": 3}'])
-def test_corrupt_input_raises_slim_decode_error(bad: bytes) -> None:
-    with pytest.raises(SlimDecodeError):
-        build_slim(bad)
+def test_corrupt_input_is_a_manifest_error(bad: bytes) -> None:
+    with pytest.raises(ManifestError):
+        slim_of(bad)
     if not bad.rstrip().endswith(b"}"):
-        with pytest.raises(SlimDecodeError):
+        with pytest.raises(ManifestError):
             append_armor_block(bad, {})
 
 

@@ -243,3 +243,22 @@ def test_unknown_schema_string(tmp_path: Path) -> None:
 def test_wrong_field_type_reports_the_json_path() -> None:
     text = _error(FIXTURES / "bad_shape.json")
     assert "$.sources[...].freshness.warn_after.count" in text
+
+
+def test_newer_schema_is_named_once_on_stderr(capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads((FIXTURES / "future_v13.json").read_text())
+    doc["metadata"]["dbt_schema_version"] = "https://schemas.getdbt.com/dbt/manifest/v98.json"
+    data = json.dumps(doc).encode()
+    first, second = decode_manifest(data, "a.json"), decode_manifest(data, "b.json")
+    err = capsys.readouterr().err
+    assert err.count("manifest/v98.json") == 1, err  # said once, not per manifest
+    assert "fields it does not know are ignored" in err and first.warning == second.warning
+    assert len(first.sources) == 4
+
+
+def test_a_config_of_the_wrong_shape_is_one_line_naming_the_node() -> None:
+    doc = json.loads((FIXTURES / "v11_snowflake.json").read_text())
+    doc["nodes"]["model.shop.stg_orders"]["config"] = {"enabled": "maybe"}
+    node = decode_manifest(json.dumps(doc).encode()).nodes["model.shop.stg_orders"]
+    with pytest.raises(ManifestError, match=r"model\.shop\.stg_orders: config"):
+        _ = node.config

@@ -153,7 +153,7 @@ def test_bad_specs_are_usage_errors() -> None:
             parse_criterion(spec)
 
 
-@pytest.mark.parametrize("flag", ["--selector", "--state", "--defer"])
+@pytest.mark.parametrize("flag", ["--state", "--defer"])
 def test_dbt_only_flags_are_usage_errors(flag: str) -> None:
     with pytest.raises(UsageError, match=flag):
         selection_flags("build", [flag, "x", "--select", "a"])
@@ -161,7 +161,8 @@ def test_dbt_only_flags_are_usage_errors(flag: str) -> None:
 
 def test_selection_flags_split_select_and_exclude() -> None:
     argv = ["--target", "prod", "-s", "a", "b+", "--exclude", "c", "--threads", "4", "-m", "d"]
-    assert selection_flags("run", argv) == (["a", "b+", "d"], ["c"])
+    assert selection_flags("run", argv) == (["a", "b+", "d"], ["c"], None)
+    assert selection_flags("build", ["--selector", "nightly", "-s", "a"])[2] == "nightly"
 
 
 @pytest.mark.parametrize(
