@@ -5,13 +5,20 @@ No lineage logic here: everything is in ``dbt_armor.lineage``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import click
 
-from dbt_armor.cli.options import api_url_option, manifest_option, project_dir_option, target_option
+from dbt_armor.cli.options import (
+    api_url_option,
+    deprecated_alias,
+    manifest_option,
+    output_format_option,
+    project_dir_option,
+    target_option,
+)
+from dbt_armor.cli.output import emit_json
 from dbt_armor.errors import UsageError
 
 
@@ -42,7 +49,8 @@ def command() -> None:
     help="Ask the platform to start a catalog sync after the upload.",
 )
 @api_url_option()
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@output_format_option()
+@deprecated_alias("--json", "--format json", "fmt", flag_value="json")
 def publish_cmd(
     project_dir: Path,
     manifest_path: Path | None,
@@ -55,7 +63,7 @@ def publish_cmd(
     wait_timeout: float,
     sync_to_catalog: bool,
     api_url: str | None,
-    as_json: bool,
+    fmt: str,
 ) -> None:
     """Upload the project's lineage to its data source; skipped when unchanged."""
     from dbt_armor.config import resolve_settings
@@ -78,7 +86,7 @@ def publish_cmd(
         wait_timeout=wait_timeout,
         sync_to_catalog=sync_to_catalog,
     )
-    if as_json:
-        click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True))
+    if fmt == "json":
+        emit_json("lineage publish", outcome.to_json())
     else:
         click.echo(outcome.summary())
