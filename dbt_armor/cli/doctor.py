@@ -3,7 +3,6 @@ scope and rate limit, and the dbt engine that will run. Read-only: never makes a
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -13,7 +12,8 @@ from typing import Any
 
 import click
 
-from dbt_armor.cli.options import api_url_option, format_option, project_dir_option
+from dbt_armor.cli.options import api_url_option, output_format_option, project_dir_option
+from dbt_armor.cli.output import emit_json
 from dbt_armor.errors import (
     ApiError,
     ArmorError,
@@ -155,7 +155,7 @@ def _render_text(report: dict[str, Any]) -> None:
     show_default=None,
 )
 @api_url_option("Override the API URL (else ARMOR_API_URL / files).")
-@format_option(("text", "json"), default="text", help="Output format.")
+@output_format_option()
 def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
     """Show configuration, connectivity, key scope, rate limit and the dbt engine."""
     from dbt_armor.config import resolve_settings
@@ -184,7 +184,7 @@ def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
             dict(zip(("name", "value", "source"), row, strict=True))
             for row in report.get("config", [])
         ]
-        click.echo(json.dumps(out, indent=2, default=str, ensure_ascii=False))
+        emit_json("doctor", out)
     else:
         _render_text(report)
     return code

@@ -18,7 +18,7 @@ from dbt_armor.cli.options import (
     project_dir_option,
     target_option,
 )
-from dbt_armor.cli.output import emit_json
+from dbt_armor.cli.output import emit_json, progress_interval
 from dbt_armor.errors import UsageError
 
 
@@ -74,18 +74,30 @@ def publish_cmd(
     overrides = {"api_url": api_url} if api_url else {}
     settings = resolve_settings(overrides, os.environ, project_dir, None)
     path = manifest_path or project_dir / "target" / "manifest.json"
-    outcome = publish(
-        settings,
-        path,
-        target=target,
-        data_source=data_source,
-        asset_id=asset_id,
-        slim=slim,
-        force=force,
-        wait=wait,
-        wait_timeout=wait_timeout,
-        sync_to_catalog=sync_to_catalog,
-    )
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    from dbt_armor.report.progress import Progress
+
+    # only --wait can take long enough to look hung; progress goes to stderr
+    bar = Progress("catalog sync", Console(stderr=True), interval=progress_interval())
+    with bar if wait else nullcontext(bar):
+        if wait:
+            bar.start(None)
+        outcome = publish(
+            settings,
+            path,
+            target=target,
+            data_source=data_source,
+            asset_id=asset_id,
+            slim=slim,
+            force=force,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            sync_to_catalog=sync_to_catalog,
+            on_poll=lambda job: bar.status(f"job {job.job_id} {job.status}"),
+        )
     if fmt == "json":
         emit_json("lineage publish", outcome.to_json())
     else:

@@ -5,6 +5,8 @@ to stdout in JSON mode) and report files. Renders nothing itself; commands pass 
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +36,15 @@ def write_report(path: Path, text: str) -> None:
     """Write a report file, creating its directory."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
+
+
+def progress_interval(env: Mapping[str, str] | None = None) -> float:
+    """Seconds between two plain progress lines: ``ARMOR_PROGRESS_INTERVAL`` (default 5)."""
+    from dbt_armor.report.progress import DEFAULT_INTERVAL
+
+    raw = (os.environ if env is None else env).get("ARMOR_PROGRESS_INTERVAL", "").strip()
+    try:
+        value = float(raw) if raw else DEFAULT_INTERVAL
+    except ValueError:
+        return DEFAULT_INTERVAL
+    return value if value >= 0 else DEFAULT_INTERVAL

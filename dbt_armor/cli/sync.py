@@ -18,11 +18,12 @@ import click
 from dbt_armor.cli.options import (
     FILE,
     api_url_option,
-    format_option,
     manifest_option,
+    output_format_option,
     project_dir_option,
     target_option,
 )
+from dbt_armor.cli.output import emit_json, progress_interval
 
 _path = click.Path(path_type=Path)
 
@@ -157,7 +158,7 @@ def command() -> None:
 @command.command(name="plan")
 @_common
 @click.option("--out", type=_path, default=None, help="Also write the plan as JSON here.")
-@format_option(("table", "json"), default="table", show_default=None)
+@output_format_option()
 @click.option(
     "--fail-on-changes",
     is_flag=True,
@@ -186,14 +187,16 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
 @click.argument("plan_file", type=FILE, required=False)
 @_common
 @click.option("--prune", is_flag=True, help="Also delete managed rules no longer in dbt.")
-def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
+@output_format_option()
+def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int:
     """Apply a saved plan (refused if the platform changed since), or plan and apply now."""
+    from dbt_armor.report.progress import Progress
     from dbt_armor.sync import planio
-    from dbt_armor.sync.render import print_plan, print_result, progress
+    from dbt_armor.sync.render import print_plan, print_result
     from dbt_armor.sync.service import apply_plan
 
     ctx = _Context(opts)
-    out = _console()
+    out = _console(stderr=fmt == "json")  # in JSON mode stdout carries only the document
     started = time.monotonic()
     with ctx.client() as client:
         if plan_file is not None:
@@ -201,15 +204,28 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
         else:
             plan = ctx.manifest_and_plan(client)
         print_plan(plan, out, verbose=opts["verbose"])
-        with progress(_console(stderr=True)) as (on_start, on_done):
+        with Progress("applying", _console(stderr=True), interval=progress_interval()) as bar:
             result = apply_plan(
                 client,
                 plan,
                 prune=prune,
                 saved=plan_file is not None,
-                on_start=on_start,
-                on_done=on_done,
+                on_start=bar.start,
+                on_done=lambda _change: bar.advance(),
             )
         requests = client.stats.requests
-    print_result(result, out, time.monotonic() - started, requests)
+    seconds = time.monotonic() - started
+    if fmt == "json":
+        emit_json(
+            "sync apply",
+            {
+                "done": dict(result.done),
+                "reconciled": result.reconciled,
+                "deduplicated": result.deduplicated,
+                "seconds": round(seconds, 3),
+                "requests": requests,
+            },
+        )
+    else:
+        print_result(result, out, seconds, requests)
     return 0
