@@ -14,7 +14,7 @@ from typing import Any
 
 from dbt_armor.config import Settings
 from dbt_armor.errors import ArmorError
-from dbt_armor.gate.policy import parse_policy, split_project_gate
+from dbt_armor.gate.policy import LEVEL_KEYS, OTHER_KEYS, parse_policy, split_project_gate
 from dbt_armor.project import Manifest, NameResolver
 from dbt_armor.sync.model import Unmapped
 from dbt_armor.sync.testconfig import SEVERITIES
@@ -84,6 +84,8 @@ def check_settings(settings: Settings) -> list[Finding]:
 
 
 def _suggest(key: str, known: Iterable[str]) -> str:
+    if key in (*LEVEL_KEYS, *OTHER_KEYS):
+        return f"gate policy keys go under meta.armor.gate: write gate: {{{key}: ...}}"
     close = difflib.get_close_matches(key, list(known), n=1)
     allowed = ", ".join(sorted(ARMOR_META_KEYS))
     return f"did you mean {close[0]!r}? allowed: {allowed}" if close else f"allowed: {allowed}"

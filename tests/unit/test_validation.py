@@ -69,3 +69,9 @@ def test_project_gate_section_is_checked() -> None:
     found = check_settings(Settings(gate={"on_api_error": "opne"}))
     assert len(found) == 1 and "on_api_error='opne'" in found[0].message
     assert check_settings(Settings(gate={"on_api_error": "open", "stale": "warn"})) == []
+
+
+def test_a_policy_key_directly_under_meta_armor_points_at_gate() -> None:
+    errors = _errors(_manifest(**{ORDERS: {"stale": "error"}}))
+    assert "unknown key meta.armor.stale" in errors[ORDERS]
+    assert "go under meta.armor.gate" in errors[ORDERS]
