@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test test-all lint bench report-screenshot clean
+.PHONY: venv demo test test-all lint bench report-screenshot clean dist
 
 venv: $(STAMP)
 
@@ -31,6 +31,12 @@ test-all: lint
 
 bench: venv
 	$(PY) -m bench
+
+# Wheel + sdist into dist/ and `twine check` (what the release workflow publishes).
+dist: venv
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(PY) -m twine check --strict dist/*
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache integration_project/target
