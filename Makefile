@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-postgres test test-all test-matrix test-postgres lint bench report-screenshot clean
+.PHONY: venv demo demo-postgres test test-all test-matrix test-postgres lint bench report-screenshot clean dist
 
 venv: $(STAMP)
 
@@ -51,6 +51,12 @@ test-matrix:
 
 bench: venv
 	$(PY) -m bench
+
+# Wheel + sdist into dist/ and `twine check` (what the release workflow publishes).
+dist: venv
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(PY) -m twine check --strict dist/*
 
 clean:
 	rm -rf $(VENV) .matrix .pytest_cache .mypy_cache .ruff_cache integration_project/target

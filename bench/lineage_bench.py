@@ -17,6 +17,15 @@ from dbt_armor.lineage.payload import build_payload
 from dbt_armor.project.manifest import decode_manifest
 
 DATA = Path(__file__).with_name("data")
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shown(path: Path) -> str:
+    """The path as RESULTS.md records it: relative to the repository, never the machine's."""
+    try:
+        return path.resolve().relative_to(REPO).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _own_manifest(n: int) -> bytes:
@@ -75,13 +84,13 @@ def _own_manifest(n: int) -> bytes:
 def _manifest(n: int) -> tuple[bytes, str]:
     path = DATA / f"manifest_{n // 1000}k.json"
     if path.exists():
-        return path.read_bytes(), str(path)
+        return path.read_bytes(), _shown(path)
     try:
         from bench import make_manifest  # another benchmark's generator
 
         DATA.mkdir(exist_ok=True)
         make_manifest.write_manifest(path, n)
-        return path.read_bytes(), str(path)
+        return path.read_bytes(), _shown(path)
     except Exception:
         return _own_manifest(n), "own generator"
 

@@ -38,7 +38,11 @@ PROJECT_KEYS: dict[str, frozenset[str] | None] = {
     "naming": frozenset({"case"}),
     "gate": None,
     "sync": frozenset({"dialect", "apply_budget"}),
-    "lineage": None,
+}
+# Keys that were once accepted but that nothing reads: refused with their own explanation.
+RETIRED_KEYS = {
+    "lineage": "lineage publishing is set with the flags of `dbt-armor lineage publish` "
+    "(its data source comes from data_sources); remove the section",
 }
 HOME_KEYS = frozenset({"api_key", "api_url", "timeout", "retry_attempts", "tier"})
 
@@ -58,7 +62,6 @@ class Settings:
     apply_budget: float | None = None  # seconds for a whole `sync apply` (None: its default)
     naming_case: str = "auto"
     gate: dict[str, Any] = field(default_factory=dict)
-    lineage: dict[str, Any] = field(default_factory=dict)
     project_file: Path | None = None
     provenance: dict[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -97,6 +100,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _check_keys(data: Mapping[str, Any], path: Path) -> None:
     for key, value in data.items():
+        if key in RETIRED_KEYS:
+            raise ConfigError(f"{key!r} in {path} is not read by dbt-armor", hint=RETIRED_KEYS[key])
         if key not in PROJECT_KEYS:
             raise ConfigError(
                 f"unknown key {key!r} in {path}",
@@ -274,14 +279,11 @@ def finish(
             f"data_sources from {src('data_sources')} must map target names to data sources",
             hint="e.g. data_sources: {dev: warehouse_dev, '*': warehouse}",
         )
-    for mapping_key in ("gate", "lineage"):
-        if not isinstance(merged.get(mapping_key) or {}, dict):
-            raise ConfigError(
-                f"{mapping_key} from {src(mapping_key)} must be a mapping", hint="fix it"
-            )
+    if not isinstance(merged.get("gate") or {}, dict):
+        raise ConfigError(f"gate from {src('gate')} must be a mapping", hint="fix it")
     fields = (
         "api_key", "api_url", "timeout", "tier", "rate_limit_per_min", "burst", "allow_http",
-        "verify_tls", "data_sources", "dialect", "naming_case", "gate", "lineage",
+        "verify_tls", "data_sources", "dialect", "naming_case", "gate",
     )  # fmt: skip
     full_provenance = {name: provenance.get(name, "default") for name in fields}
     if tier and "rate_limit_per_min" not in provenance:
@@ -317,7 +319,6 @@ def finish(
             ("auto", "upper", "lower", "preserve"),
         ),
         gate=dict(merged.get("gate") or {}),
-        lineage=dict(merged.get("lineage") or {}),
         project_file=project_file,
         provenance=full_provenance,
         warnings=tuple(warnings),

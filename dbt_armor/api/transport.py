@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from dbt_armor import __version__
 from dbt_armor.api.errormap import error_for_status, parse_retry_after
 from dbt_armor.api.limiter import RateLimiter
 from dbt_armor.api.retry import RetryPolicy
@@ -29,7 +30,7 @@ from dbt_armor.errors import (
 log = logging.getLogger("dbt_armor.api")
 
 MAX_RESPONSE_BYTES = 50 * 1024 * 1024
-USER_AGENT = "dbt-armor/0.1.0"
+USER_AGENT = f"dbt-armor/{__version__}"
 
 
 @dataclass

@@ -15,13 +15,18 @@ import click
 from dbt_armor.cli.options import (
     FILE,
     api_url_option,
+    deprecated_alias,
+    json_file_option,
+    junit_xml_option,
     manifest_option,
+    markdown_option,
+    output_format_option,
     project_dir_option,
     project_invocation,
     target_option,
 )
+from dbt_armor.cli.output import emit_json, say, write_report
 from dbt_armor.errors import ExitCode, UsageError
-from dbt_armor.files import write_atomic
 from dbt_armor.timestamps import utc_now
 
 
@@ -42,16 +47,13 @@ from dbt_armor.timestamps import utc_now
     show_default=True,
     help="Comma list of blocked, warn, unmapped, drift, plan, or none.",
 )
-@click.option(
-    "--markdown",
-    "markdown_path",
-    type=FILE,
-    default=None,
-    help="Write the Markdown report here [default: append to $GITHUB_STEP_SUMMARY].",
-)
+@markdown_option("Write the Markdown report here [default: append to $GITHUB_STEP_SUMMARY].")
 @click.option("--comment-file", type=FILE, default=None, help="Markdown file for a PR comment.")
-@click.option("--junit", "junit_path", type=FILE, default=None, help="JUnit XML output file.")
-@click.option("--json", "json_path", type=FILE, default=None, help="JSON output file.")
+@junit_xml_option()
+@json_file_option()
+@output_format_option()
+@deprecated_alias("--junit", "--junit-xml", "junit_path")
+@deprecated_alias("--json", "--json-file", "json_path")
 @click.option(
     "--annotations/--no-annotations",
     default=None,
@@ -68,6 +70,7 @@ def command(
     comment_file: Path | None,
     junit_path: Path | None,
     json_path: Path | None,
+    fmt: str,
     annotations: bool | None,
     api_url: str | None,
 ) -> None:
@@ -107,26 +110,29 @@ def command(
     markdown = render_pr_markdown(report)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if markdown_path is not None:
-        write_atomic(markdown_path, markdown)
+        write_report(markdown_path, markdown)
     elif summary:
         with open(summary, "a", encoding="utf-8") as handle:
             handle.write(markdown)
     if comment_file is not None:
-        write_atomic(comment_file, markdown)
+        write_report(comment_file, markdown)
     if junit_path is not None:
-        write_atomic(junit_path, render_pr_junit(report))
+        write_report(junit_path, render_pr_junit(report))
     if json_path is not None:
-        write_atomic(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
+        write_report(json_path, json.dumps(report.to_json(), indent=2, sort_keys=True) + "\n")
     if annotations if annotations is not None else os.environ.get("GITHUB_ACTIONS") == "true":
         for line in render_pr_annotations(report):
-            click.echo(line)
+            say(line, fmt)
     for line in report.failures:
         click.echo(f"dbt-armor ci: blocking: {line}", err=True)
     verdict = "merge blocked" if report.failures else "ok"
-    click.echo(
+    if fmt == "json":
+        emit_json("ci", report.to_json())
+    say(
         f"dbt-armor ci: {verdict}: {len(report.changes.changes)} change(s), "
         f"{len(report.sources)} source(s), {len(report.plan)} rule change(s), "
-        f"{len(report.unmapped)} unmapped"
+        f"{len(report.unmapped)} unmapped",
+        fmt,
     )
     if report.failures:
         raise SystemExit(int(ExitCode.BLOCKED))

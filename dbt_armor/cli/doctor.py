@@ -3,7 +3,6 @@ scope and rate limit, and the dbt engine that will run. Read-only: never makes a
 
 from __future__ import annotations
 
-import json
 import os
 from importlib import metadata
 from pathlib import Path
@@ -13,10 +12,11 @@ import click
 
 from dbt_armor.cli.options import (
     api_url_option,
-    format_option,
+    output_format_option,
     project_dir_option,
     project_invocation,
 )
+from dbt_armor.cli.output import emit_json
 from dbt_armor.dbt.invoker import dbt_core_available, find_executable
 from dbt_armor.dbt.version import executable_version
 from dbt_armor.errors import (
@@ -161,7 +161,7 @@ def _render_text(report: dict[str, Any]) -> None:
     show_default=None,
 )
 @api_url_option("Override the API URL (else ARMOR_API_URL / files).")
-@format_option(("text", "json"), default="text", help="Output format.")
+@output_format_option()
 def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
     """Show configuration, connectivity, key scope, rate limit and the dbt engine."""
     from dbt_armor.config import resolve_settings
@@ -195,7 +195,7 @@ def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
             dict(zip(("name", "value", "source"), row, strict=True))
             for row in report.get("config", [])
         ]
-        click.echo(json.dumps(out, indent=2, default=str, ensure_ascii=False))
+        emit_json("doctor", out)
     else:
         _render_text(report)
     return code

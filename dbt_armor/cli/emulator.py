@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from dbt_armor.cli.options import FILE
+from dbt_armor.cli.options import (
+    FILE,
+    output_format_option,
+    project_dir_option,
+    project_invocation,
+    target_option,
+)
+from dbt_armor.cli.output import say
 from dbt_armor.errors import ManifestError, UsageError
 from dbt_armor.files import write_atomic
 
@@ -49,7 +56,13 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
     type=FILE,
     help="dbt manifest.json whose sources/seeds/models/snapshots become assets.",
 )
-@click.option("--data-source", help="Data-source name for --manifest assets.")
+@click.option(
+    "--data-source",
+    help="Data-source name for --manifest assets [default: from dbt_armor.yml data_sources "
+    "for --target, else the adapter's default name].",
+)
+@project_dir_option("Where dbt_armor.yml is read for the data-source default.")
+@target_option()
 @click.option("--fixture", type=FILE, help="YAML file of data sources and tables to register.")
 @click.option(
     "--state",
@@ -88,11 +101,14 @@ def _keys(specs: tuple[str, ...]) -> list[ApiKey]:
     metavar="SECONDS",
     help="Re-run every active validity rule and referential check this often (default: off).",
 )
+@output_format_option("table: the banner for people; json: one JSON line (url, api_url, keys).")
 def command(
     port: int,
     warehouse: str | None,
     manifest: Path | None,
     data_source: str | None,
+    project_dir: Path,
+    target: str | None,
     fixture: Path | None,
     state_file: Path | None,
     dialect: str,
@@ -102,16 +118,13 @@ def command(
     no_rate_limits: bool,
     freshness_cache: float,
     check_interval: float | None,
+    fmt: str,
 ) -> None:
     """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
     from dbt_armor.emulator import EmulatorConfig, EmulatorServer
     from dbt_armor.emulator.seeding import load_fixture, register_manifest
     from dbt_armor.emulator.warehouse import WarehouseError
 
-    if manifest is not None and not data_source:
-        raise UsageError(
-            "--manifest needs --data-source NAME", hint="the platform data-source name"
-        )
     keys = _keys(key_specs)
     config = EmulatorConfig(
         port=port,
@@ -135,9 +148,10 @@ def command(
                 f"--warehouse: {exc}", hint="start the database, or check the URL"
             ) from None
     if manifest is not None:
+        source = data_source or _default_data_source(manifest, project_dir, target)
         try:
             doc = json.loads(manifest.read_text())
-            register_manifest(server.state, doc, str(data_source))
+            register_manifest(server.state, doc, source)
         except (OSError, ValueError) as exc:
             raise ManifestError(
                 f"cannot read manifest {manifest}: {exc}",
@@ -155,7 +169,7 @@ def command(
             f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
             hint="pick another --port or use 0",
         ) from None
-    _announce(server, url_file)
+    _announce(server, url_file, fmt)
     stop = threading.Event()
 
     def _on_signal(signum: int, frame: FrameType | None) -> None:
@@ -170,7 +184,7 @@ def command(
         server.stop()
         if url_file is not None:
             url_file.unlink(missing_ok=True)
-        click.echo("emulator stopped")
+        say("emulator stopped", fmt)
 
 
 def _warehouse(spec: str) -> Path | str:
@@ -190,9 +204,32 @@ def _warehouse(spec: str) -> Path | str:
     return path
 
 
-def _announce(server: EmulatorServer, url_file: Path | None) -> None:
+def _default_data_source(manifest: Path, project_dir: Path, target: str | None) -> str:
+    """The data source the project's names use: the same reader as map/sync/lineage."""
+    from dbt_armor.config import resolve_settings
+    from dbt_armor.project import NameResolver, load_manifest
+
+    invocation = project_invocation(project_dir, target)
+    settings = resolve_settings({}, project_dir=invocation.project_dir)
+    loaded = load_manifest(manifest)
+    return NameResolver(loaded, invocation.target.value, settings.data_sources).default_source
+
+
+def _announce(server: EmulatorServer, url_file: Path | None, fmt: str) -> None:
     cfg = server.config
     warehouse = server.app.warehouse.describe() if server.app.warehouse else "none"
+    _write_url_file(server, url_file)
+    if fmt == "json":
+        banner = {
+            "url": server.url,
+            "api_url": server.api_url,
+            "dialect": cfg.dialect,
+            "tables": len(server.state.tables),
+            "warehouse": warehouse,
+            "keys": [{"key": k.key, "scope": k.scope, "tier": k.tier} for k in cfg.keys],
+        }
+        click.echo(json.dumps({"schema_version": 1, "command": "emulator", **banner}))
+        return
     click.echo(f"AnomalyArmor emulator listening on {server.url} (API: {server.api_url})")
     click.echo(
         f"dialect: {cfg.dialect}; tables: {len(server.state.tables)}; "
@@ -205,6 +242,9 @@ def _announce(server: EmulatorServer, url_file: Path | None) -> None:
     click.echo(
         f"try: ARMOR_API_URL={server.api_url} ARMOR_API_KEY={cfg.keys[0].key} dbt-armor doctor"
     )
+
+
+def _write_url_file(server: EmulatorServer, url_file: Path | None) -> None:
     if url_file is not None:
         url_file.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(url_file, server.url + "\n")

@@ -5,7 +5,6 @@ No lineage logic here: everything is in ``dbt_armor.lineage``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -13,11 +12,14 @@ import click
 
 from dbt_armor.cli.options import (
     api_url_option,
+    deprecated_alias,
     manifest_option,
+    output_format_option,
     project_dir_option,
     project_invocation,
     target_option,
 )
+from dbt_armor.cli.output import emit_json, progress_interval
 from dbt_armor.errors import UsageError
 
 
@@ -48,7 +50,8 @@ def command() -> None:
     help="Ask the platform to start a catalog sync after the upload.",
 )
 @api_url_option()
-@click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
+@output_format_option()
+@deprecated_alias("--json", "--format json", "fmt", flag_value="json")
 def publish_cmd(
     project_dir: Path,
     manifest_path: Path | None,
@@ -61,7 +64,7 @@ def publish_cmd(
     wait_timeout: float,
     sync_to_catalog: bool,
     api_url: str | None,
-    as_json: bool,
+    fmt: str,
 ) -> None:
     """Upload the project's lineage to its data source; skipped when unchanged."""
     from dbt_armor.config import resolve_settings
@@ -73,19 +76,31 @@ def publish_cmd(
     overrides = {"api_url": api_url} if api_url else {}
     settings = resolve_settings(overrides, os.environ, invocation.project_dir, None)
     path = manifest_path or invocation.target_path / "manifest.json"
-    outcome = publish(
-        settings,
-        path,
-        target=invocation.target.value,
-        data_source=data_source,
-        asset_id=asset_id,
-        slim=slim,
-        force=force,
-        wait=wait,
-        wait_timeout=wait_timeout,
-        sync_to_catalog=sync_to_catalog,
-    )
-    if as_json:
-        click.echo(json.dumps(outcome.to_json(), indent=2, sort_keys=True))
+    from contextlib import nullcontext
+
+    from rich.console import Console
+
+    from dbt_armor.report.progress import Progress
+
+    # only --wait can take long enough to look hung; progress goes to stderr
+    bar = Progress("catalog sync", Console(stderr=True), interval=progress_interval())
+    with bar if wait else nullcontext(bar):
+        if wait:
+            bar.start(None)
+        outcome = publish(
+            settings,
+            path,
+            target=invocation.target.value,
+            data_source=data_source,
+            asset_id=asset_id,
+            slim=slim,
+            force=force,
+            wait=wait,
+            wait_timeout=wait_timeout,
+            sync_to_catalog=sync_to_catalog,
+            on_poll=lambda job: bar.status(f"job {job.job_id} {job.status}"),
+        )
+    if fmt == "json":
+        emit_json("lineage publish", outcome.to_json())
     else:
         click.echo(outcome.summary())

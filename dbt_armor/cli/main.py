@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sync": ("dbt_armor.cli.sync", "Sync dbt tests into platform rules (plan / apply)."),
     "lineage": ("dbt_armor.cli.lineage", "Publish the dbt lineage to the platform."),
     "ci": ("dbt_armor.cli.ci", "Check a pull request against production artifacts."),
+    "validate": ("dbt_armor.cli.validate", "Check configuration and policies offline (no key)."),
     "doctor": ("dbt_armor.cli.doctor", "Show configuration, connectivity and the dbt engine."),
     "emulator": ("dbt_armor.cli.emulator", "Run the local AnomalyArmor-compatible server."),
 }

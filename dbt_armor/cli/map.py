@@ -5,7 +5,6 @@ asks the platform which do not resolve and why. Wiring and rendering only: rules
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,12 +14,13 @@ import click
 from dbt_armor.cli.options import (
     DIRECTORY,
     api_url_option,
-    format_option,
     manifest_option,
+    output_format_option,
     project_dir_option,
     project_invocation,
     target_option,
 )
+from dbt_armor.cli.output import emit_json
 from dbt_armor.errors import ApiStatusError, AuthenticationError, ForbiddenError
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ if TYPE_CHECKING:
     default=None,
     help="Identifier case on the platform [default: naming.case from dbt_armor.yml, or auto].",
 )
-@format_option(("table", "json"), default="table")
+@output_format_option()
 @click.option(
     "--check",
     is_flag=True,
@@ -102,7 +102,7 @@ def command(
         findings = {f.unique_id: f for f in diagnose(names, known, dbt_names)}
     rows = [_row(uid, kinds[uid], qn, findings.get(uid), check) for uid, qn in names.items()]
     if fmt == "json":
-        click.echo(json.dumps(rows, indent=2))
+        emit_json("map", {"names": rows, "unresolved": len(findings), "checked": check})
     else:
         _print_table(rows, check, len(findings))
     return 1 if findings else 0

@@ -6,9 +6,10 @@ Declarations (name, type, default, help), plus project_invocation, which turns t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from click.core import ParameterSource
@@ -85,3 +86,93 @@ def format_option(
         show_default=show_default,
         help=help,
     )
+
+
+# --- the output contract shared by every command -------------------------------------------
+# --format table|json (JSON on stdout only), --junit-xml FILE, --markdown FILE, --json-file FILE.
+# Old spellings stay as hidden aliases that warn on stderr.
+
+OUTPUT_FORMATS = ("table", "json")
+_ALIASES = "dbt_armor.deprecated_aliases"
+
+
+class _FormatChoice(click.Choice):  # type: ignore[type-arg]
+    """``table|json``; the older ``text`` is still accepted and means ``table``."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        if isinstance(value, str) and value.lower() == "text":
+            value = "table"
+        return super().convert(value, param, ctx)
+
+
+def output_format_option(
+    help: str = "table for people, json (stdout only) for scripts.",
+) -> Callable[[FC], FC]:
+    """``--format table|json`` (``fmt``)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=_FormatChoice(list(OUTPUT_FORMATS)),
+        default="table",
+        show_default=True,
+        help=help,
+    )
+
+
+def junit_xml_option(help: str = "Write a JUnit XML report here.") -> Callable[[FC], FC]:
+    """``--junit-xml FILE`` (``junit_path``)."""
+    return click.option("--junit-xml", "junit_path", type=FILE, default=None, help=help)
+
+
+def markdown_option(help: str = "Write a Markdown report here.") -> Callable[[FC], FC]:
+    """``--markdown FILE`` (``markdown_path``)."""
+    return click.option("--markdown", "markdown_path", type=FILE, default=None, help=help)
+
+
+def json_file_option(help: str = "Also write the JSON report to this file.") -> Callable[[FC], FC]:
+    """``--json-file FILE`` (``json_path``)."""
+    return click.option("--json-file", "json_path", type=FILE, default=None, help=help)
+
+
+def deprecated_alias(
+    old: str,
+    new: str,
+    dest: str,
+    *,
+    flag_value: object = None,
+    type: Any = FILE,
+) -> Callable[[FC], FC]:
+    """A hidden ``old`` spelling of ``new``: warns on stderr and fills ``dest`` unless ``new`` was
+    given. With ``flag_value`` the alias is a flag that sets ``dest`` to that value."""
+
+    def record(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        if value is None or value is False:
+            return value
+        click.echo(f"dbt-armor: warning: {old} is deprecated; use {new}", err=True)
+        ctx.meta.setdefault(_ALIASES, {})[dest] = flag_value if flag_value is not None else value
+        return value
+
+    if flag_value is not None:
+        option = click.option(old, is_flag=True, hidden=True, expose_value=False, callback=record)
+    else:
+        option = click.option(
+            old, type=type, default=None, hidden=True, expose_value=False, callback=record
+        )
+
+    def decorate(f: FC) -> FC:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            ctx = click.get_current_context()
+            for name, value in ctx.meta.get(_ALIASES, {}).items():
+                if name in kwargs and ctx.get_parameter_source(name) in (
+                    ParameterSource.DEFAULT,
+                    None,
+                ):
+                    kwargs[name] = value
+            return f(*args, **kwargs)
+
+        return option(wrapper)  # type: ignore[return-value]
+
+    return decorate

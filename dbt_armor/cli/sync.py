@@ -18,12 +18,13 @@ import click
 from dbt_armor.cli.options import (
     FILE,
     api_url_option,
-    format_option,
     manifest_option,
+    output_format_option,
     project_dir_option,
     project_invocation,
     target_option,
 )
+from dbt_armor.cli.output import emit_json, progress_interval
 
 _path = click.Path(path_type=Path)
 
@@ -174,7 +175,7 @@ def command() -> None:
 @command.command(name="plan")
 @_common
 @click.option("--out", type=_path, default=None, help="Also write the plan as JSON here.")
-@format_option(("table", "json"), default="table", show_default=None)
+@output_format_option()
 @click.option(
     "--fail-on-changes",
     is_flag=True,
@@ -211,20 +212,22 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
     help="Stop issuing writes after this long and exit 4, reporting what was not done "
     "[default: sync.apply_budget, or 900].",
 )
-def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
+@output_format_option()
+def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int:
     """Apply a saved plan (refused if the platform changed since), or plan and apply now.
 
     Every change is checked against the live platform first: a change naming a rule that
     dbt-armor does not own, or a create whose rule exists already, refuses the whole plan.
     """
+    from dbt_armor.report.progress import Progress
     from dbt_armor.sync import planio
     from dbt_armor.sync.apply import DEFAULT_BUDGET
-    from dbt_armor.sync.render import print_plan, print_result, progress
+    from dbt_armor.sync.render import print_plan, print_result
     from dbt_armor.sync.result import SyncApplyError
     from dbt_armor.sync.service import apply_plan
 
     ctx = _Context(opts)
-    out = _console()
+    out = _console(stderr=fmt == "json")  # in JSON mode stdout carries only the document
     started = time.monotonic()
     with ctx.client() as client:
         if plan_file is not None:
@@ -233,19 +236,34 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
             plan = ctx.manifest_and_plan(client)
         print_plan(plan, out, verbose=opts["verbose"])
         try:
-            with progress(_console(stderr=True)) as (on_start, on_done):
+            with Progress("applying", _console(stderr=True), interval=progress_interval()) as bar:
                 result = apply_plan(
                     client,
                     plan,
                     prune=prune,
                     saved=plan_file is not None,
                     budget=ctx.settings.apply_budget or DEFAULT_BUDGET,
-                    on_start=on_start,
-                    on_done=on_done,
+                    on_start=bar.start,
+                    on_done=lambda _change: bar.advance(),
                 )
         except SyncApplyError as exc:  # say what was and was not done, then fail
-            print_result(exc.result, out, time.monotonic() - started, client.stats.requests)
+            if fmt == "json":
+                emit_json(
+                    "sync apply",
+                    _apply_json(exc.result, time.monotonic() - started, client.stats.requests),
+                )
+            else:
+                print_result(exc.result, out, time.monotonic() - started, client.stats.requests)
             raise
         requests = client.stats.requests
-    print_result(result, out, time.monotonic() - started, requests)
+    seconds = time.monotonic() - started
+    if fmt == "json":
+        emit_json("sync apply", _apply_json(result, seconds, requests))
+    else:
+        print_result(result, out, seconds, requests)
     return 0
+
+
+def _apply_json(result: Any, seconds: float, requests: int) -> dict[str, Any]:
+    """The JSON body of ``sync apply``: the result's own counts plus time and requests."""
+    return {**result.as_dict(), "seconds": round(seconds, 3), "requests": requests}

@@ -6,6 +6,7 @@ The I/O shell around ``payload`` and ``state``. Never changes dbt's outcome: the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -116,6 +117,7 @@ def publish(
     client: ArmorClient | None = None,
     now: datetime | None = None,
     manifest: Manifest | None = None,
+    on_poll: Callable[[Any], None] | None = None,
 ) -> PublishOutcome:
     """Upload the lineage unless it is unchanged since the last publish to the same place.
 
@@ -181,7 +183,7 @@ def publish(
         )
         job_status = None
         if wait and job_id:
-            job = client.jobs.wait(str(job_id), timeout=wait_timeout)
+            job = client.jobs.wait(str(job_id), timeout=wait_timeout, on_poll=on_poll)
             job_status = str(getattr(job, "status", "")) or None
     finally:
         if owns_client:

@@ -15,6 +15,21 @@ from dbt_armor.gate.decide import Decision, SourceDecision
 from dbt_armor.gate.facts import Level, Reason
 
 STYLES = {"pass": "green", "warn": "yellow", "block": "bold red"}
+FOLD_PASSING_AFTER = 20  # more sources than this: passing ones become one summary row
+_RANK = {"block": 0, "warn": 1, "pass": 2}
+
+
+def table_rows(
+    sources: Iterable[SourceDecision], fold_after: int = FOLD_PASSING_AFTER
+) -> tuple[list[SourceDecision], int]:
+    """The rows to show, problems first (block, warn, then pass; stable within each), and how
+    many passing sources are folded into one line (only when there are more than
+    ``fold_after`` sources; the JSON and JUnit reports always list every source)."""
+    ordered = sorted(sources, key=lambda d: _RANK.get(d.outcome.value, 0))
+    if len(ordered) <= fold_after:
+        return ordered, 0
+    shown = [d for d in ordered if d.outcome.value != "pass"]
+    return shown, len(ordered) - len(shown)
 
 
 def _num(value: float) -> str:
@@ -57,7 +72,8 @@ def render_console(
     table.add_column("age / threshold", justify="right", no_wrap=True)
     table.add_column("failing rules", justify="right")
     table.add_column("outcome", no_wrap=True)
-    for d in decision.sources:
+    shown, folded = table_rows(decision.sources)
+    for d in shown:
         style = STYLES[d.outcome.value]
         table.add_row(
             escape(d.info.display),
@@ -66,6 +82,8 @@ def render_console(
             str(len(d.fact.failures)),
             f"[{style}]{d.outcome.value}[/{style}]",
         )
+    if folded:
+        table.add_row(f"… {folded} more source(s) passed", "", "", "", "[green]pass[/green]")
     if decision.sources:
         console.print(table)
     else:

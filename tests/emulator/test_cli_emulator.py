@@ -97,3 +97,46 @@ def test_check_interval_must_be_positive() -> None:
     )
     assert res.returncode == 2 and "Traceback" not in res.stderr
     assert "Invalid value for '--check-interval'" in res.stderr
+
+
+def _start_json(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, object]]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dbt_armor", "emulator", "--format", "json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    assert first, proc.communicate()
+    return proc, json.loads(first)
+
+
+def test_data_source_defaults_to_the_project_file_then_the_adapter(tmp_path: Path) -> None:
+    from dbt_armor.project.naming import default_data_source
+
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text(json.dumps(small_manifest()))
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "dbt_armor.yml").write_text("data_sources:\n  prod: duck_prod\n  '*': duck\n")
+    cases = (
+        (["--project-dir", str(project)], "duck"),
+        (["--project-dir", str(project), "--target", "prod"], "duck_prod"),
+        ([], default_data_source("duckdb")),  # no dbt_armor.yml in the working directory
+    )
+    for extra, expected in cases:
+        proc, banner = _start_json(tmp_path, "--manifest", str(manifest), *extra)
+        try:
+            assert banner["schema_version"] == 1 and banner["command"] == "emulator"
+            key = banner["keys"][0]["key"]  # type: ignore[index]
+            h = {"Authorization": f"Bearer {key}"}
+            api = str(banner["api_url"])
+            r = httpx.get(f"{api}/sdk/freshness/{expected}.wh.raw.orders", headers=h)
+            assert r.status_code == 200, (extra, r.text)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=20)
+        assert proc.returncode == 0, err
+        assert out == "" and "emulator stopped" in err  # JSON mode: one line on stdout

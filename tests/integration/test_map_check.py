@@ -45,7 +45,7 @@ def test_check_explains_each_unresolved_name(
     code, out, exc = _check(project, api_key, "--format", "json")
     assert exc is None, exc
     assert code == 1
-    rows = {r["unique_id"]: r for r in json.loads(out)}
+    rows = {r["unique_id"]: r for r in json.loads(out)["names"]}
     cause = {uid: r["cause"] for uid, r in rows.items()}
     assert rows["source.shop.raw.orders"]["resolved"] is True
     assert rows["seed.shop.country_codes"]["resolved"] is True

@@ -163,3 +163,10 @@ def test_settings_feed_the_client(home: Path) -> None:
     assert client.limiter is not None and client.limiter.published == (20, 2)
     assert KEY_HOME not in repr(client)
     client.close()
+
+
+def test_lineage_section_is_refused_because_nothing_reads_it(tmp_path: Path) -> None:
+    (tmp_path / "dbt_armor.yml").write_text("lineage:\n  slim: false\n")
+    with pytest.raises(ConfigError, match=r"'lineage' in .* is not read by dbt-armor") as exc:
+        resolve_settings({}, {}, tmp_path, tmp_path)
+    assert exc.value.hint is not None and "dbt-armor lineage publish" in exc.value.hint

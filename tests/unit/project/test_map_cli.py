@@ -33,7 +33,7 @@ def _run(args: list[str], home: Path) -> tuple[int, str, BaseException | None]:
 def test_json_output_is_a_stable_sorted_list(project: Path) -> None:
     code, out, exc = _run(["--project-dir", str(project), "--format", "json"], project)
     assert exc is None and code == 0
-    rows = json.loads(out)
+    rows = json.loads(out)["names"]
     assert [r["unique_id"] for r in rows] == sorted(r["unique_id"] for r in rows)
     by_id = {r["unique_id"]: r for r in rows}
     assert by_id["source.shop.raw.orders"]["qualified_name"] == "wh.ANALYTICS.RAW.ORDERS"
@@ -50,7 +50,7 @@ def test_target_sources_only_and_case(project: Path) -> None:
     args = ["--project-dir", str(project), "--format", "json", "--target", "prod"]
     args += ["--select-resource-type", "sources", "--case", "lower"]
     code, out, _ = _run(args, project)
-    rows = json.loads(out)
+    rows = json.loads(out)["names"]
     assert code == 0 and {r["kind"] for r in rows} == {"source"}
     names = {r["unique_id"]: r["qualified_name"] for r in rows}
     assert names["source.shop.raw.orders"] == "wh_prod.analytics.raw.orders"
@@ -59,7 +59,7 @@ def test_target_sources_only_and_case(project: Path) -> None:
 def test_naming_case_from_project_file(project: Path) -> None:
     (project / "dbt_armor.yml").write_text("naming:\n  case: preserve\n")
     code, out, _ = _run(["--project-dir", str(project), "--format", "json"], project)
-    names = {r["unique_id"]: r["qualified_name"] for r in json.loads(out)}
+    names = {r["unique_id"]: r["qualified_name"] for r in json.loads(out)["names"]}
     assert code == 0 and names["source.shop.raw.orders"] == "snowflake.analytics.raw.orders"
 
 
