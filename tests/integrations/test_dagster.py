@@ -70,7 +70,7 @@ def test_stale_source_fails_the_run_with_the_reason(shop: Shop, armor_env: str) 
     meta = failure.user_failure_data.metadata
     rows = {r.data["source"]: r.data for r in meta["dbt_armor/sources"].value.records}
     assert rows["shop.orders"]["outcome"] == "block"
-    assert "40 h old" in rows["shop.orders"]["reasons"]
+    assert "is 40.0 h old" in rows["shop.orders"]["reasons"]
     assert rows["shop.payments"]["outcome"] == "pass"
     assert meta["dbt_armor/exit_code"].value == 3
 
@@ -96,7 +96,11 @@ def test_source_asset_checks_report_the_platform_verdict(shop: Shop, armor_env: 
     shop.ages(orders=40, customers=30)
     assets = definitions(shop)
     checks = armor_source_checks(assets)
-    result = dg.materialize([assets, checks], resources=resources(shop), selection=[checks])
+    result = dg.materialize(
+        [assets, checks],
+        resources=resources(shop),
+        selection=dg.AssetSelection.checks(checks),
+    )
     evaluations = {
         e.asset_check_evaluation_data.asset_key.path[-1]: e.asset_check_evaluation_data
         for e in result.all_events

@@ -14,7 +14,7 @@ from dbt_armor.gate.engine import GateResult
 from dbt_armor.gate.facts import Outcome
 from dbt_armor.gate.wait import waiting_for
 from dbt_armor.integrations._gate import load
-from dbt_armor.integrations.dagster.resource import manifest_of, unique_ids
+from dbt_armor.integrations.dagster.resource import ArmorResource, manifest_of, unique_ids
 
 CHECK = "armor_status"
 
@@ -94,13 +94,13 @@ def armor_fresh_sensor(
     dbt_assets_def: dg.AssetsDefinition,
     *,
     job: Any = None,
-    resource_key: str = "armor",
     name: str = "armor_fresh_sensor",
     minimum_interval_seconds: int = 300,
 ) -> dg.SensorDefinition:
     """Requests a run of ``job`` (default: the dbt assets) once nothing waitable blocks.
 
-    The same test as ``--wait-for-fresh``; one run per new set of source load times.
+    The same test as ``--wait-for-fresh``; one run per new set of source load times. Uses the
+    resource bound to the key ``armor``.
     """
     manifest, nodes, _ = _sources(dbt_assets_def)
     target: dict[str, Any] = (
@@ -108,13 +108,11 @@ def armor_fresh_sensor(
     )
 
     @dg.sensor(  # type: ignore[untyped-decorator]
-        name=name,
-        minimum_interval_seconds=minimum_interval_seconds,
-        required_resource_keys={resource_key},
-        **target,
+        name=name, minimum_interval_seconds=minimum_interval_seconds, **target
     )
-    def _sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        armor = getattr(context.resources, resource_key)
+    def _sensor(
+        context: dg.SensorEvaluationContext, armor: ArmorResource
+    ) -> dg.SensorResult | dg.SkipReason:
         result: GateResult = armor.gate(manifest, nodes=nodes)
         pending = waiting_for(result)
         if pending:

@@ -143,7 +143,7 @@ class ArmorResource(dg.ConfigurableResource):  # type: ignore[misc]
         gate = DbtGate(result)
         if result.options.mode == "skip" and result.skipped:
             gate.skipped = [ids[u] for u in result.skipped if u in ids]
-            gate.dbt_args = ["--exclude", *result.skipped_selectors]
+            gate.dbt_args = ["--exclude", " ".join(result.skipped_selectors)]
             names = ", ".join(k.to_user_string() for k in gate.skipped)
             context.log.warning(f"dbt-armor: skipping {len(gate.skipped)} asset(s): {names}")
         context.log.info(f"dbt-armor gate: {result.label}\n{source_table(result).text}")
