@@ -44,6 +44,8 @@ report-screenshot: venv
 # PyPI, pinned in tests/integrations/constraints-*.txt), each running its own real-run tests.
 INTEG := .venv-integrations
 INTEG_TESTS := tests/unit/test_integrations_lazy.py
+EXTRAS_dagster := dagster
+EXTRAS_airflow := airflow,cosmos
 
 test-integrations: $(INTEG)/dagster/.installed $(INTEG)/airflow/.installed
 	$(INTEG)/dagster/bin/python -m pytest -q -p no:cacheprovider tests/integrations/test_dagster.py $(INTEG_TESTS)
@@ -54,5 +56,5 @@ $(INTEG)/%/.installed: pyproject.toml constraints.txt tests/integrations/constra
 	$(PYTHON) -m venv $(INTEG)/$*
 	$(INTEG)/$*/bin/python -m pip install -q --upgrade pip
 	$(INTEG)/$*/bin/python -m pip install -q -c constraints.txt -c tests/integrations/constraints-$*.txt \
-		--config-settings editable_mode=compat -e '.[$*,core,duckdb]' dbt-duckdb pytest pytest-timeout
+		--config-settings editable_mode=compat -e '.[$(EXTRAS_$*),core,duckdb]' dbt-duckdb pytest pytest-timeout
 	touch $@
