@@ -10,6 +10,8 @@ spec = importlib.util.spec_from_file_location("armor_test_dag", path)
 assert spec is not None and spec.loader is not None
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-run = module.dag.test()
-states = {ti.task_id: str(ti.state.value if ti.state else None) for ti in run.get_task_instances()}
+dag = module.dag
+assert dag.dag_id == dag_id, (dag.dag_id, dag_id)
+run = dag.test()
+states = {ti.task_id: str(getattr(ti.state, "value", ti.state)) for ti in run.get_task_instances()}
 print("ARMOR_STATES " + json.dumps(states))

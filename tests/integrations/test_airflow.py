@@ -6,6 +6,7 @@ builds nothing; skip mode builds only unaffected models; the deferrable sensor w
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -45,7 +46,13 @@ def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
-def run_dag(shop: Shop, airflow_env: dict[str, str], tmp_path: Path, **test: str) -> Any:
+def run_dag(
+    shop: Shop,
+    airflow_env: dict[str, str],
+    tmp_path: Path,
+    dag_file: Path = DAG_FILE,
+    **test: str,
+) -> Any:
     record = tmp_path / "xcom.json"
     env = {
         **airflow_env,
@@ -57,7 +64,12 @@ def run_dag(shop: Shop, airflow_env: dict[str, str], tmp_path: Path, **test: str
         **{f"ARMOR_TEST_{k.upper()}": v for k, v in test.items()},
     }
     done = subprocess.run(
-        [sys.executable, str(HERE / "airflow_driver.py"), str(DAG_FILE), "armor_shop"],
+        [
+            sys.executable,
+            str(HERE / "airflow_driver.py"),
+            str(dag_file),
+            dag_file.stem.removesuffix("_dag"),
+        ],
         env=env,
         capture_output=True,
         text=True,
@@ -127,3 +139,27 @@ def test_deferrable_sensor_waits_for_a_late_load(
     assert gate["decision"] == "pass"
     assert "waiting for shop.orders" in out
     assert shop.built() == set(MODELS)
+
+
+COSMOS_DAG = HERE / "airflow_dags" / "armor_shop_cosmos_dag.py"
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cosmos") is None, reason="astronomer-cosmos is not installed"
+)
+@pytest.mark.parametrize(("orders_age", "gate_state"), [(1.0, "success"), (40.0, "failed")])
+def test_cosmos_task_group_behind_the_gate(
+    shop: Shop, airflow_env: dict[str, str], tmp_path: Path, orders_age: float, gate_state: str
+) -> None:
+    shop.ages(orders=orders_age)
+    shop.drop_models()
+    states, gate, out = run_dag(shop, airflow_env, tmp_path, dag_file=COSMOS_DAG)
+    assert states["armor_gate"] == gate_state, out
+    group = {k: v for k, v in states.items() if k.startswith("shop.")}
+    assert group, states
+    if gate_state == "success":
+        assert set(group.values()) == {"success"}, states
+        assert shop.built() == set(MODELS)
+    else:
+        assert set(group.values()) == {"upstream_failed"}, states
+        assert shop.built() == set() and gate["decision"] == "block"
