@@ -21,7 +21,7 @@ from project_copy import DBT_EXECUTABLE
 
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 HERE = Path(__file__).parent
 DAG_FILE = HERE / "airflow_dags" / "armor_shop_dag.py"

@@ -19,7 +19,7 @@ from dbt_armor.integrations.dagster import (
     armor_source_checks,
 )
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 
 def definitions(shop: Shop) -> dg.AssetsDefinition:
