@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from airflow.exceptions import AirflowFailException, AirflowSkipException
-
 try:  # Airflow 3
     from airflow.sdk import BaseOperator, BaseSensorOperator
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 except ImportError:  # Airflow 2
+    from airflow.exceptions import AirflowFailException, AirflowSkipException
     from airflow.models import BaseOperator
     from airflow.sensors.base import BaseSensorOperator
 from airflow.triggers.base import BaseTrigger, TriggerEvent

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -122,17 +123,29 @@ def test_skip_mode_runs_only_unaffected_models(
     assert shop.built() == set(MODELS) - AFFECTED_BY_ORDERS
 
 
+def load_once_polled(shop: Shop, polls: int = 2, limit: float = 300.0) -> None:
+    """The late loader: lands the data once the sensor has asked the platform ``polls`` times
+    (each poke asks for a refresh of every gated table), or after ``limit`` seconds."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        log = shop.server.app.request_log()
+        if sum(1 for r in log if "orders" in r["path"] and "/refresh" in r["path"]) >= polls:
+            break
+        time.sleep(0.2)
+    shop.ages()
+
+
 def test_deferrable_sensor_waits_for_a_late_load(
     shop: Shop, airflow_env: dict[str, str], tmp_path: Path
 ) -> None:
     shop.ages(orders=40)
     shop.drop_models()
-    loader = threading.Timer(3.0, shop.ages)
+    shop.server.app.clear_request_log()
+    loader = threading.Thread(target=load_once_polled, args=(shop,))
     loader.start()
     try:
         states, gate, out = run_dag(shop, airflow_env, tmp_path, sensor="120")
     finally:
-        loader.cancel()
         loader.join()
     assert states["armor_wait"] == "success", out
     assert states["armor_gate"] == "success" and states["dbt_run"] == "success"
