@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo demo-postgres test test-all test-matrix test-postgres lint bench report-screenshot clean dist
+.PHONY: venv demo demo-postgres test test-all test-matrix test-postgres test-integrations lint bench report-screenshot clean dist
 
 venv: $(STAMP)
 
@@ -65,3 +65,22 @@ clean:
 # (needs Debian's chromium: apt-get install -y chromium).
 report-screenshot: venv
 	$(PY) scripts/render_ci_report.py tests/fixtures/ci/render_unit.md --png docs/ci-report.png --size 1200,1250
+
+# Dagster and Airflow integrations: one virtualenv per orchestrator (the real packages from
+# PyPI, pinned in tests/integrations/constraints-*.txt), each running its own real-run tests.
+INTEG := .venv-integrations
+INTEG_TESTS := tests/unit/test_integrations_lazy.py
+EXTRAS_dagster := dagster
+EXTRAS_airflow := airflow,cosmos
+
+test-integrations: $(INTEG)/dagster/.installed $(INTEG)/airflow/.installed
+	$(INTEG)/dagster/bin/python -m pytest -q -p no:cacheprovider tests/integrations/test_dagster.py $(INTEG_TESTS)
+	$(INTEG)/airflow/bin/python -m pytest -q -p no:cacheprovider tests/integrations/test_airflow.py $(INTEG_TESTS)
+
+$(INTEG)/%/.installed: pyproject.toml constraints.txt tests/integrations/constraints-%.txt
+	rm -rf $(INTEG)/$*
+	$(PYTHON) -m venv $(INTEG)/$*
+	$(INTEG)/$*/bin/python -m pip install -q --upgrade pip
+	$(INTEG)/$*/bin/python -m pip install -q -c constraints.txt -c tests/integrations/constraints-$*.txt \
+		--config-settings editable_mode=compat -e '.[$(EXTRAS_$*),core,duckdb]' dbt-duckdb pytest pytest-timeout
+	touch $@

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,13 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         "--dbt-mode", type=click.Choice(["auto", "inprocess", "subprocess"]), default="auto"
     ),
     click.option("--api-url", default=None, help="Platform API URL (else ARMOR_API_URL)."),
+    click.option(
+        "--wait-for-fresh",
+        default=None,
+        metavar="DURATION",
+        help="Re-check (with backoff) while only stale sources block, up to DURATION "
+        "(90s, 15m, 2h); then run or block.",
+    ),
 ]
 
 
@@ -152,15 +160,22 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
         "cache_ttl": opts["cache_ttl"],
         "deadline": opts["deadline"],
     }
+    from dbt_armor.gate.wait import checked
+
     with holder["client"] as client:
-        result = check(
-            prepared,
-            settings,
-            client=client,
-            flag_policy=policy,
-            run_overrides=overrides,
+        result = checked(
+            partial(
+                check,
+                prepared,
+                settings,
+                client=client,
+                flag_policy=policy,
+                write=False,
+            ),  # written once: now if dbt will not run, else after the run
+            opts.get("wait_for_fresh"),
             refresh=opts["refresh"],
-            write=False,  # written once: now if dbt will not run, else after the run
+            overrides=overrides,
+            say=console.print,
         )
     from dbt_armor.cli.gate_report import emit_reports, env_vars
 
