@@ -15,6 +15,8 @@ from typing import Any
 import click
 from rich.console import Console
 
+from dbt_armor.cli.freshness import new_data_options
+
 PASS_THROUGH = {
     "ignore_unknown_options": True,
     "allow_extra_args": True,
@@ -132,6 +134,12 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=project_dir)
     settings.require_key()  # one wording for a missing or empty key, before dbt starts
     wanted = command or opts.get("gate_command") or "build"
+    new_data = None  # --only-new-data (dbt_armor.freshness): narrowed args, left-out count
+    if opts.get("only_new_data"):
+        from dbt_armor.cli.freshness import narrow_for_wrapper
+
+        new_data = narrow_for_wrapper(opts, settings, dbt_args, command=wanted, console=console)
+        dbt_args = new_data.args
     warm, holder = _warm_up(settings)
     try:  # the client is built meanwhile on the warm-up thread
         if opts.get("manifest") is not None:
@@ -175,6 +183,8 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             refresh=opts["refresh"],
             write=False,  # written once: now if dbt will not run, else after the run
         )
+    if new_data is not None:
+        new_data.annotate(result.artifact)
     from dbt_armor.cli.gate_report import emit_reports, env_vars
 
     emit_reports(console, result, opts, json_out=json_out)
@@ -193,6 +203,8 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     try:
         code = int(prepared.invoker.run(command, args, env))
         result.artifact["exit_code"] = code
+        if new_data is not None:
+            new_data.finish(code)
     finally:  # the artifact exists even when dbt itself raised
         result.artifact["timings"]["dbt"] = round(time.perf_counter() - started, 4)
         write_outputs(prepared.target_dir, result)
@@ -213,6 +225,7 @@ def make_command(name: str) -> click.Command:
         "remaining arguments (exit 3 when blocked, 4 when the platform is down).",
     )
     @gate_options
+    @new_data_options
     @click.option(
         "--publish-lineage", is_flag=True, help="Publish lineage after dbt (best effort)."
     )

@@ -1,0 +1,180 @@
+"""``--only-new-data`` for the wrapper: write sources.json from the platform, compare it with
+the previous one through dbt's own ``source_status:fresher+``, and narrow the selection.
+
+Owns the state directory (read before the run, updated only after dbt succeeded) and the rule
+for nodes without platform facts. Does not gate or run dbt: the wrapper does both as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from dbt_armor.errors import UsageError
+from dbt_armor.freshness.selection import UserSelection, narrowed_args, split_selection
+from dbt_armor.freshness.write import SOURCES_FILE, write_sources
+from dbt_armor.report.artifact import write_text
+
+STATE_DIR = "armor_new_data"  # default, under the dbt target path
+RULES = ("build", "skip")
+
+
+@dataclass
+class NewData:
+    """The narrowed dbt arguments and what they leave out; ``finish`` keeps the state."""
+
+    args: list[str]
+    left_out: int
+    state_dir: Path
+    current: Path
+    first_run: bool
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    def annotate(self, artifact: dict[str, Any]) -> None:
+        """Add the narrowing to armor_gate.json, so JSON readers hear the same counts."""
+        artifact["only_new_data"] = self.summary
+
+    def finish(self, code: int) -> None:
+        """After dbt ran: a success makes this run's artifact the state for the next one."""
+        if code == 0 and self.current.is_file():
+            write_text(self.state_dir / SOURCES_FILE, self.current.read_text(encoding="utf-8"))
+
+
+def sources_by_node(upstream: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
+    """Invert ``source -> nodes it feeds`` into ``node -> sources it reads``."""
+    out: dict[str, set[str]] = {}
+    for source, nodes in upstream.items():
+        for node in nodes:
+            out.setdefault(node, set()).add(source)
+    return out
+
+
+def kept_by_rule(
+    selected: frozenset[str],
+    upstream: Mapping[str, frozenset[str]],
+    unknown: set[str],
+    rule: str,
+) -> set[str]:
+    """Selected nodes that read no source, or a source the platform has no facts for."""
+    if rule != "build":
+        return set()
+    reads = sources_by_node(upstream)
+    return {uid for uid in selected if not reads.get(uid) or reads[uid] & unknown}
+
+
+def _explicit(
+    user: UserSelection, project_dir: Path, selectors: Mapping[str, str], selected: frozenset[str]
+) -> list[str] | None:
+    """The selection as explicit selectors when dbt would apply a YAML selector."""
+    from dbt_armor.gate.api import _DEFAULT_SELECTOR
+
+    default = False
+    if not user.select and not user.exclude and user.selector is None:
+        for name in ("selectors.yml", "selectors.yaml"):
+            file = project_dir / name
+            if file.is_file() and _DEFAULT_SELECTOR.search(file.read_text(errors="replace")):
+                default = True
+    if user.selector is None and not default:
+        return None
+    return sorted(selectors.get(uid, uid) for uid in selected)
+
+
+def narrow_to_new_data(
+    settings: Any,
+    project_dir: Path,
+    dbt_args: list[str],
+    *,
+    command: str,
+    target: str | None,
+    state: Path | None,
+    rule: str = "build",
+    deadline: float = 60.0,
+    profiles_dir: Path | None = None,
+    executable: str | None = None,
+    mode: str = "auto",
+    console: Any = None,
+) -> NewData:
+    """Write target/sources.json from the platform and narrow ``dbt_args`` to new data."""
+    from dbt_armor.api.client import ArmorClient
+    from dbt_armor.gate.api import prepare
+    from dbt_armor.project.graph import upstream_sources
+
+    user = split_selection(dbt_args)
+    if user.state is not None:
+        raise UsageError(
+            "--only-new-data sets dbt's --state itself",
+            hint="drop --state, and point --new-data-state at the previous sources.json's folder",
+        )
+    if rule not in RULES:
+        raise UsageError(f"--sourceless {rule!r} is not one of {', '.join(RULES)}")
+    prepared = prepare(
+        project_dir,
+        dbt_args,
+        profiles_dir=profiles_dir,
+        executable=executable,
+        mode=mode,
+        command=command,
+    )
+    upstream = upstream_sources(prepared.manifest, prepared.selected)
+    current = prepared.target_dir / SOURCES_FILE
+    with ArmorClient.from_settings(settings) as client:
+        report = write_sources(
+            prepared.manifest,
+            upstream,
+            current,
+            settings=settings,
+            client=client,
+            target=target,
+            deadline=deadline,
+        )
+    state_dir = (state or prepared.target_dir / STATE_DIR).resolve()
+    first_run = not (state_dir / SOURCES_FILE).is_file()
+    kept = kept_by_rule(prepared.selected, upstream, set(report.unknown), rule)
+    summary: dict[str, Any] = {
+        "state_dir": str(state_dir),
+        "first_run": first_run,
+        "sources_written": len(report.written),
+        "sources_unknown": sorted(report.unknown),
+        "rule": rule,
+        "selected": len(prepared.selected),
+    }
+    if first_run:
+        summary.update(left_out=0, left_out_models=0, built=len(prepared.selected))
+        _say(
+            console,
+            f"only new data: no previous state in {state_dir}: building everything "
+            "selected (first run)",
+        )
+        return NewData(list(dbt_args), 0, state_dir, current, True, summary)
+    explicit = _explicit(user, project_dir, prepared.selectors, prepared.selected)
+    args = narrowed_args(
+        user,
+        state_dir=str(state_dir),
+        kept=[prepared.selectors.get(u, u) for u in kept],
+        explicit=explicit,
+    )
+    chosen = frozenset(prepared.invoker.select(args, command=command).unique_ids)
+    left = prepared.selected - chosen
+    models = [
+        u for u in left if getattr(prepared.manifest.nodes.get(u), "resource_type", "") == "model"
+    ]
+    summary.update(
+        left_out=len(left),
+        left_out_models=len(models),
+        built=len(chosen),
+        left_out_nodes=sorted(left),
+    )
+    _say(
+        console,
+        f"only new data: {len(models)} model(s) left out because nothing upstream "
+        f"changed ({len(left)} node(s) in all); {len(chosen)} of {len(prepared.selected)} "
+        f"selected node(s) will build (state: {state_dir})",
+    )
+    return NewData(args, len(models), state_dir, current, False, summary)
+
+
+def _say(console: Any, text: str) -> None:
+    if console is not None:
+        console.print(text, markup=False, highlight=False)
