@@ -157,9 +157,7 @@ def narrow_to_new_data(
     )
     chosen = frozenset(prepared.invoker.select(args, command=command).unique_ids)
     left = prepared.selected - chosen
-    models = [
-        u for u in left if getattr(prepared.manifest.nodes.get(u), "resource_type", "") == "model"
-    ]
+    models = [u for u in left if _materialised_model(prepared.manifest, u)]
     summary.update(
         left_out=len(left),
         left_out_models=len(models),
@@ -173,6 +171,12 @@ def narrow_to_new_data(
         f"selected node(s) will build (state: {state_dir})",
     )
     return NewData(args, len(models), state_dir, current, False, summary)
+
+
+def _materialised_model(manifest: Any, uid: str) -> bool:
+    """A model that builds a relation (an ephemeral one is never built, so never left out)."""
+    node = manifest.nodes.get(uid)
+    return node is not None and node.resource_type == "model" and not node.is_ephemeral
 
 
 def _say(console: Any, text: str) -> None:
