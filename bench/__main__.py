@@ -25,6 +25,7 @@ MODULES = [
     "wrapper_bench",
     "sync_bench",
     "lineage_bench",
+    "new_data_bench",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
