@@ -68,8 +68,12 @@ def narrow_for_wrapper(
     """``NewData`` for the wrapper: the narrowed dbt args, the left-out count, the state."""
     from dbt_armor.dbt.args import split_args
     from dbt_armor.freshness.new_data import narrow_to_new_data
+    from dbt_armor.gate.policy import parse_run_options, split_project_gate
 
     args = split_args(command, dbt_args)
+    _, base = split_project_gate(getattr(settings, "gate", None) or {}, "dbt_armor.yml gate")
+    flags = {"on_api_error": opts.get("on_api_error"), "deadline": opts.get("deadline")}
+    run = parse_run_options(flags, "command line", base=base)  # as the gate reads them
     return narrow_to_new_data(
         settings,
         Path(args.project_dir or "."),
@@ -78,7 +82,8 @@ def narrow_for_wrapper(
         target=args.target,
         state=opts.get("new_data_state"),
         rule=opts.get("sourceless") or "build",
-        deadline=opts.get("deadline") or 60.0,
+        on_api_error=run.on_api_error,
+        deadline=run.deadline,
         profiles_dir=Path(args.profiles_dir) if args.profiles_dir else None,
         executable=opts.get("dbt_executable"),
         mode=opts.get("dbt_mode") or "auto",

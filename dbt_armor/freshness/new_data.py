@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.errors import UsageError
+from dbt_armor.errors import ApiError, AuthenticationError, ForbiddenError, UsageError
 from dbt_armor.freshness.selection import UserSelection, narrowed_args, split_selection
 from dbt_armor.freshness.write import SOURCES_FILE, write_sources
 from dbt_armor.report.artifact import write_text
@@ -31,15 +31,24 @@ class NewData:
     current: Path
     first_run: bool
     summary: dict[str, Any] = field(default_factory=dict)
+    promote: bool = True  # False when no artifact was written for this run
+    gate_skipped: bool = False
 
     def annotate(self, artifact: dict[str, Any]) -> None:
         """Add the narrowing to armor_gate.json, so JSON readers hear the same counts."""
         artifact["only_new_data"] = self.summary
+        self.gate_skipped = bool(artifact.get("skipped"))
+        self.summary["state_updated"] = False
 
     def finish(self, code: int) -> None:
-        """After dbt ran: a success makes this run's artifact the state for the next one."""
-        if code == 0 and self.current.is_file():
+        """After dbt ran: a full success makes this run's artifact the next run's state.
+
+        Not after a failure, and not when the gate skipped nodes (--on-fail skip): their new
+        upstream data would otherwise count as consumed, and they would never be rebuilt.
+        """
+        if code == 0 and self.promote and not self.gate_skipped and self.current.is_file():
             write_text(self.state_dir / SOURCES_FILE, self.current.read_text(encoding="utf-8"))
+            self.summary["state_updated"] = True
 
 
 def sources_by_node(upstream: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
@@ -90,6 +99,7 @@ def narrow_to_new_data(
     target: str | None,
     state: Path | None,
     rule: str = "build",
+    on_api_error: str = "fail",
     deadline: float = 60.0,
     profiles_dir: Path | None = None,
     executable: str | None = None,
@@ -119,17 +129,38 @@ def narrow_to_new_data(
     )
     upstream = upstream_sources(prepared.manifest, prepared.selected)
     current = prepared.target_dir / SOURCES_FILE
-    with ArmorClient.from_settings(settings) as client:
-        report = write_sources(
-            prepared.manifest,
-            upstream,
-            current,
-            settings=settings,
-            client=client,
-            target=target,
-            deadline=deadline,
-        )
     state_dir = (state or prepared.target_dir / STATE_DIR).resolve()
+    try:
+        with ArmorClient.from_settings(settings) as client:
+            report = write_sources(
+                prepared.manifest,
+                upstream,
+                current,
+                settings=settings,
+                client=client,
+                target=target,
+                deadline=deadline,
+            )
+    except (AuthenticationError, ForbiddenError):
+        raise
+    except ApiError as exc:
+        if on_api_error == "fail":
+            raise
+        # Without facts nothing can be narrowed: build everything selected (never less) and
+        # let the gate apply on_api_error; the state is left as it was.
+        _say(
+            console,
+            f"only new data: platform unavailable ({exc}); not narrowing the "
+            f"selection (on_api_error={on_api_error})",
+        )
+        down = {
+            "state_dir": str(state_dir),
+            "platform_error": str(exc),
+            "left_out": 0,
+            "left_out_models": 0,
+            "selected": len(prepared.selected),
+        }
+        return NewData(list(dbt_args), 0, state_dir, current, False, down, promote=False)
     first_run = not (state_dir / SOURCES_FILE).is_file()
     kept = kept_by_rule(prepared.selected, upstream, set(report.unknown), rule)
     summary: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -54,9 +55,13 @@ class Shop:
     def target(self) -> Path:
         return self.project.path / "target"
 
-    def armor(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def armor(self, *args: str, api_url: str | None = None) -> subprocess.CompletedProcess[str]:
         env = self.project.env(
-            {"ARMOR_API_KEY": DEFAULT_READWRITE_KEY, "ARMOR_API_URL": self.server.api_url}
+            {
+                "ARMOR_API_KEY": DEFAULT_READWRITE_KEY,
+                "ARMOR_API_URL": api_url or self.server.api_url,
+                "ARMOR_TIMEOUT": "2",
+            }
         )
         env.pop("ARMOR_NEW_DATA_STATE", None)
         argv = [sys.executable, "-m", "dbt_armor", *args]
@@ -77,10 +82,10 @@ class Shop:
         shutil.copy(self.target / "sources.json", dest / "sources.json")
         return dest
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        """``dbt-armor run --only-new-data`` against ``state``; run_results.json is cleared."""
+    def run(self, *args: str, api_url: str | None = None) -> subprocess.CompletedProcess[str]:
+        """``dbt-armor run --only-new-data ...``; run_results.json is cleared first."""
         (self.target / "run_results.json").unlink(missing_ok=True)
-        return self.armor("run", "--only-new-data", *args)
+        return self.armor("run", "--only-new-data", *args, api_url=api_url)
 
     def built(self) -> set[str]:
         """The models the last run executed (none when it did not run dbt)."""
@@ -175,4 +180,32 @@ def test_only_new_data_still_blocks_on_a_stale_source(shop: Shop, tmp_path: Path
     assert shop.built() == set()
     assert "shop.payments" in done.stdout
     assert (state / "sources.json").read_text() == kept  # a blocked run does not move the state
+
+    # skip mode builds what does not read payments, but must not consume orders' new data
+    # for the skipped fct_orders: the state stays, so the next run selects it again
+    done = shop.run("--new-data-state", str(state), "--on-fail", "skip")
+    assert done.returncode == 0, _explain(done)
+    assert shop.built() == {"stg_orders"} | SOURCELESS
+    assert (state / "sources.json").read_text() == kept
     refresh_raw_timestamps(shop.project.db_path, {"payments": 0.2})
+
+
+@pytest.mark.slow
+def test_platform_down_fails_closed_or_builds_everything(shop: Shop, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    first = shop.run("--new-data-state", str(state))
+    assert first.returncode == 0, _explain(first)
+    kept = (state / "sources.json").read_text()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/api/v1"
+    done = shop.run("--new-data-state", str(state), "--deadline", "5", api_url=closed)
+    assert done.returncode == 4, _explain(done)
+    assert shop.built() == set()
+    args = ("--new-data-state", str(state), "--deadline", "5", "--on-api-error", "open")
+    done = shop.run(*args, api_url=closed)
+    assert done.returncode == 0, _explain(done)
+    assert shop.built() == set(MODELS)  # nothing could be narrowed: everything is built
+    assert (state / "sources.json").read_text() == kept
+    for path in [*shop.target.glob("*.json"), state / "sources.json"]:
+        assert DEFAULT_READWRITE_KEY not in path.read_text()
