@@ -39,8 +39,9 @@ def new_data_options(func: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(file_okay=False, path_type=Path),
             envvar="ARMOR_NEW_DATA_STATE",
             default=None,
-            help="Folder holding the previous sources.json [default: <target-path>/"
-            "armor_new_data; env ARMOR_NEW_DATA_STATE].",
+            help="Folder holding the previous sources.json [default: one per command, "
+            "target and selection under <target-path>/armor_new_data; env "
+            "ARMOR_NEW_DATA_STATE].",
         ),
         click.option(
             "--sourceless",

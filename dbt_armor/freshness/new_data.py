@@ -7,6 +7,8 @@ for nodes without platform facts. Does not gate or run dbt: the wrapper does bot
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +51,14 @@ class NewData:
         if code == 0 and self.promote and not self.gate_skipped and self.current.is_file():
             write_text(self.state_dir / SOURCES_FILE, self.current.read_text(encoding="utf-8"))
             self.summary["state_updated"] = True
+
+
+def default_state(target_dir: Path, command: str, target: str | None, user: UserSelection) -> Path:
+    """``<target>/armor_new_data/<key>``: one state per command, dbt target and selection, so
+    a wide run never marks new data as consumed for a narrower job that did not build it."""
+    what = [command, target, sorted(user.select), sorted(user.exclude), user.selector]
+    key = hashlib.sha256(json.dumps(what).encode()).hexdigest()[:12]
+    return target_dir / STATE_DIR / key
 
 
 def sources_by_node(upstream: Mapping[str, frozenset[str]]) -> dict[str, set[str]]:
@@ -129,7 +139,7 @@ def narrow_to_new_data(
     )
     upstream = upstream_sources(prepared.manifest, prepared.selected)
     current = prepared.target_dir / SOURCES_FILE
-    state_dir = (state or prepared.target_dir / STATE_DIR).resolve()
+    state_dir = (state or default_state(prepared.target_dir, command, target, user)).resolve()
     try:
         with ArmorClient.from_settings(settings) as client:
             report = write_sources(

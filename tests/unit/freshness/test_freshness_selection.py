@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dbt_armor.freshness.new_data import kept_by_rule
+from pathlib import Path
+
+from dbt_armor.freshness.new_data import default_state, kept_by_rule
 from dbt_armor.freshness.selection import FRESHER, narrowed_args, split_selection
 
 
@@ -42,3 +44,20 @@ def test_the_rule_keeps_sourceless_nodes_and_nodes_reading_unknown_sources() -> 
     assert kept_by_rule(selected, upstream, set(), "build") == {"seed1"}
     assert kept_by_rule(selected, upstream, {"source.b"}, "build") == {"seed1", "m2", "m3"}
     assert kept_by_rule(selected, upstream, {"source.b"}, "skip") == set()
+
+
+def test_the_default_state_is_one_folder_per_command_target_and_selection(tmp_path: Path) -> None:
+    def state(command: str, target: str | None, argv: list[str]) -> Path:
+        return default_state(tmp_path, command, target, split_selection(argv))
+
+    base = state("build", "dev", ["-s", "a b"])
+    assert base.parent == tmp_path / "armor_new_data"
+    assert base == state("build", "dev", ["--select", "b", "a", "--full-refresh"])
+    others = {
+        state("run", "dev", ["-s", "a b"]),
+        state("build", "prod", ["-s", "a b"]),
+        state("build", "dev", ["-s", "a"]),
+        state("build", "dev", ["-s", "a b", "--exclude", "c"]),
+        state("build", "dev", ["--selector", "nightly"]),
+    }
+    assert base not in others and len(others) == 5
