@@ -156,21 +156,7 @@ def narrow_to_new_data(
     except ApiError as exc:
         if on_api_error == "fail":
             raise
-        # Without facts nothing can be narrowed: build everything selected (never less) and
-        # let the gate apply on_api_error; the state is left as it was.
-        _say(
-            console,
-            f"only new data: platform unavailable ({exc}); not narrowing the "
-            f"selection (on_api_error={on_api_error})",
-        )
-        down = {
-            "state_dir": str(state_dir),
-            "platform_error": str(exc),
-            "left_out": 0,
-            "left_out_models": 0,
-            "selected": len(prepared.selected),
-        }
-        return NewData(list(dbt_args), 0, state_dir, current, False, down, promote=False)
+        return _unnarrowed(dbt_args, prepared, state_dir, current, exc, on_api_error, console)
     first_run = not (state_dir / SOURCES_FILE).is_file()
     kept = kept_by_rule(prepared.selected, upstream, set(report.unknown), rule)
     summary: dict[str, Any] = {
@@ -212,6 +198,32 @@ def narrow_to_new_data(
         f"selected node(s) will build (state: {state_dir})",
     )
     return NewData(args, len(models), state_dir, current, False, summary)
+
+
+def _unnarrowed(
+    dbt_args: list[str],
+    prepared: Any,
+    state_dir: Path,
+    current: Path,
+    exc: Exception,
+    on_api_error: str,
+    console: Any,
+) -> NewData:
+    """Without facts nothing can be narrowed: everything selected builds (never less), the
+    gate applies on_api_error, and the state is left as it was."""
+    _say(
+        console,
+        f"only new data: platform unavailable ({exc}); not narrowing the selection "
+        f"(on_api_error={on_api_error})",
+    )
+    down = {
+        "state_dir": str(state_dir),
+        "platform_error": str(exc),
+        "left_out": 0,
+        "left_out_models": 0,
+        "selected": len(prepared.selected),
+    }
+    return NewData(list(dbt_args), 0, state_dir, current, False, down, promote=False)
 
 
 def _materialised_model(manifest: Any, uid: str) -> bool:
