@@ -26,6 +26,7 @@ MODULES = [
     "sync_bench",
     "lineage_bench",
     "warehouse_probe",
+    "new_data_bench",
 ]
 RESULTS = Path(__file__).with_name("RESULTS.md")
 

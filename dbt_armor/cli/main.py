@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "seed": ("dbt_armor.cli.wrap", "Gate, then run `dbt seed` with any dbt arguments."),
     "snapshot": ("dbt_armor.cli.wrap", "Gate, then run `dbt snapshot` with any dbt arguments."),
     "gate": ("dbt_armor.cli.gate", "Check upstream sources on the platform without running dbt."),
+    "freshness": ("dbt_armor.cli.freshness", "Write dbt's sources.json from the platform."),
     "map": ("dbt_armor.cli.map", "Show how dbt nodes map to platform qualified names."),
     "sync": ("dbt_armor.cli.sync", "Sync dbt tests into platform rules (plan / apply)."),
     "lineage": ("dbt_armor.cli.lineage", "Publish the dbt lineage to the platform."),

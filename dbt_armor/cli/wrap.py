@@ -16,6 +16,8 @@ from typing import Any
 import click
 from rich.console import Console
 
+from dbt_armor.cli.freshness import new_data_options
+
 PASS_THROUGH = {
     "ignore_unknown_options": True,
     "allow_extra_args": True,
@@ -135,6 +137,13 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     console = Console(stderr=json_out, highlight=False)
     settings = resolve_settings({"api_url": opts["api_url"]}, project_dir=invocation.project_dir)
     settings.require_key()  # one wording for a missing or empty key, before dbt starts
+    new_data = None  # --only-new-data (dbt_armor.freshness): narrowed args, left-out count
+    if opts.get("only_new_data"):
+        from dbt_armor.cli.freshness import narrow_for_wrapper
+
+        new_data = narrow_for_wrapper(opts, settings, invocation, console=console)
+        dbt_args = new_data.args  # the invocation is resolved again from the narrowed args
+        invocation = resolve_invocation(wanted, dbt_args, environ_snapshot(), Path.cwd())
     warm, holder = _warm_up(settings)
     try:  # the client is built meanwhile on the warm-up thread
         if opts.get("manifest") is not None:
@@ -177,11 +186,15 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             overrides=overrides,
             say=console.print,
         )
+    extra: dict[str, Any] = {"skipped": list(result.skipped)}
+    if new_data is not None:
+        new_data.annotate(extra)  # armor_gate.json says what --only-new-data left out
+    extra.pop("skipped")
     from dbt_armor.cli.gate_report import emit_reports, env_vars
 
     emit_reports(console, result, opts, json_out=json_out)
     if command is None or prepared.invoker is None or not result.verdict.runs_dbt:
-        write_outputs(prepared.target_dir, result)
+        write_outputs(prepared.target_dir, result, extra=extra)
         if opts.get("emit_env") is not None:
             from dbt_armor.report.artifact import write_env_file
 
@@ -195,14 +208,20 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     code: int | None = None
     try:
         code = int(prepared.invoker.run(command, args, env, stdout_to_stderr=json_out))
+        if new_data is not None:
+            new_data.finish(code)
     finally:  # the artifact exists even when dbt itself raised
         seconds = round(time.perf_counter() - started, 4)
-        write_outputs(prepared.target_dir, result, dbt_exit_code=code, dbt_seconds=seconds)
+        write_outputs(
+            prepared.target_dir, result, dbt_exit_code=code, dbt_seconds=seconds, extra=extra
+        )
     if opts.get("publish_lineage"):
         from dbt_armor.lineage import publish_best_effort
 
         target = invocation.target.value
-        publish_best_effort(settings, prepared.manifest_path, target, console)
+        publish_best_effort(
+            settings, prepared.manifest_path, target, console, manifest=prepared.manifest
+        )
     return code
 
 
@@ -216,6 +235,7 @@ def make_command(name: str) -> click.Command:
         "remaining arguments (exit 3 when blocked, 4 when the platform is down).",
     )
     @gate_options
+    @new_data_options
     @click.option(
         "--publish-lineage", is_flag=True, help="Publish lineage after dbt (best effort)."
     )

@@ -227,9 +227,13 @@ def write_outputs(
     *,
     dbt_exit_code: int | None = None,
     dbt_seconds: float | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
-    """Write armor_gate.json (and armor_skipped.txt in skip mode), once per run."""
+    """Write armor_gate.json (and armor_skipped.txt in skip mode), once per run.
+
+    ``extra``: top-level keys added by a wrapper feature (``only_new_data``)."""
     doc = artifact(result, dbt_exit_code=dbt_exit_code, dbt_seconds=dbt_seconds)
+    doc.update(extra or {})
     write_gate_json(target_dir, doc)
     if result.skipped_selectors and result.options.mode == "skip":
         write_skipped(target_dir, result.skipped_selectors)
