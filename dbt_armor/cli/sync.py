@@ -64,7 +64,7 @@ class _Context:
         from dbt_armor.config import resolve_settings
         from dbt_armor.project import NameResolver, load_manifest
         from dbt_armor.project.select import select_scope
-        from dbt_armor.sync.wire import check_dialect
+        from dbt_armor.sync.request_bodies import check_dialect
 
         project_dir: Path = opts["project_dir"]
         overrides = {"api_url": opts["api_url"], "dialect": opts["dialect"]}
@@ -171,16 +171,16 @@ def command() -> None:
 )
 def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> int:
     """Show what apply would change on the platform."""
-    from dbt_armor.sync import planio
+    from dbt_armor.sync import plan_json
     from dbt_armor.sync.render import print_plan
 
     ctx = _Context(opts)
     with ctx.client() as client:
         plan = ctx.manifest_and_plan(client)
     if out is not None:
-        out.write_text(planio.dumps(plan), encoding="utf-8")
+        out.write_text(plan_json.dumps(plan), encoding="utf-8")
     if fmt == "json":
-        click.echo(planio.dumps(plan), nl=False)
+        click.echo(plan_json.dumps(plan), nl=False)
     else:
         print_plan(plan, _console(), verbose=opts["verbose"])
         if out is not None:
@@ -194,7 +194,7 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
 @click.option("--prune", is_flag=True, help="Also delete managed rules no longer in dbt.")
 def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
     """Apply a saved plan (refused if the platform changed since), or plan and apply now."""
-    from dbt_armor.sync import planio
+    from dbt_armor.sync import plan_json
     from dbt_armor.sync.render import print_plan, print_result, progress
     from dbt_armor.sync.service import apply_plan
 
@@ -203,7 +203,7 @@ def apply_cmd(plan_file: Path | None, prune: bool, **opts: Any) -> int:
     started = time.monotonic()
     with ctx.client() as client:
         if plan_file is not None:
-            plan = planio.load(plan_file)
+            plan = plan_json.load(plan_file)
         else:
             plan = ctx.manifest_and_plan(client)
         print_plan(plan, out, verbose=opts["verbose"])

@@ -19,9 +19,9 @@ from dbt_armor.api.models import FreshnessScheduleCreate, ReferentialCheckCreate
 from dbt_armor.errors import ApiError, ApiStatusError, NotFoundError, PlanError, ServerError
 from dbt_armor.sync.dedupe import SCHEDULE_FIELDS, remove_concurrent_copies
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan, fingerprint
 from dbt_armor.sync.remote import list_rules, read_remote
+from dbt_armor.sync.specs import Action, Change, Kind
 
 CREATE_ATTEMPTS = 4
 _CREATES = (Action.CREATE, Action.REPLACE)

@@ -14,8 +14,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from dbt_armor.sync.apply import ApplyResult
-from dbt_armor.sync.model import Action, Change, Kind, Unmapped
 from dbt_armor.sync.plan import Plan
+from dbt_armor.sync.specs import Action, Change, Kind, Unmapped
 
 _SYMBOL = {
     Action.CREATE: ("+", "green"),
