@@ -14,11 +14,11 @@ from typing import Any
 
 from dbt_armor.api.models import ValidityRule
 from dbt_armor.project import decode_manifest
-from dbt_armor.sync.model import RemoteState
 from dbt_armor.sync.plan import build_plan
 from dbt_armor.sync.remote import item_from_rule
+from dbt_armor.sync.request_bodies import create_payload
+from dbt_armor.sync.specs import RemoteState
 from dbt_armor.sync.translate import translate
-from dbt_armor.sync.wire import create_payload
 
 TESTS = ("not_null", "unique")
 

@@ -16,7 +16,7 @@ from dbt_armor.config import Settings
 from dbt_armor.errors import ArmorError
 from dbt_armor.gate.policy import LEVEL_KEYS, OTHER_KEYS, parse_policy, split_project_gate
 from dbt_armor.project import Manifest, NameResolver
-from dbt_armor.sync.model import Unmapped
+from dbt_armor.sync.specs import Unmapped
 from dbt_armor.sync.testconfig import SEVERITIES
 from dbt_armor.sync.translate import translate
 

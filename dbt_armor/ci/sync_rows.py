@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING
 from dbt_armor.ci.diff import ChangeSet
 from dbt_armor.ci.report import PlanRow
 from dbt_armor.errors import ConfigError
-from dbt_armor.sync.model import Action, Change, Kind, RemoteItem, RemoteState, Translation
 from dbt_armor.sync.plan import build_plan
 from dbt_armor.sync.remote import read_remote
+from dbt_armor.sync.request_bodies import check_dialect
+from dbt_armor.sync.specs import Action, Change, Kind, RemoteItem, RemoteState, Translation
 from dbt_armor.sync.translate import translate
-from dbt_armor.sync.wire import check_dialect
 
 if TYPE_CHECKING:
     from dbt_armor.api import ArmorClient

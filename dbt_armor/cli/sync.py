@@ -66,7 +66,7 @@ class _Context:
         from dbt_armor.config import resolve_settings
         from dbt_armor.project import NameResolver, load_manifest
         from dbt_armor.project.select import select_scope
-        from dbt_armor.sync.wire import check_dialect
+        from dbt_armor.sync.request_bodies import check_dialect
 
         self.invocation = project_invocation(opts["project_dir"], opts["target"])
         project_dir = self.invocation.project_dir
@@ -183,16 +183,16 @@ def command() -> None:
 )
 def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> int:
     """Show what apply would change on the platform."""
-    from dbt_armor.sync import planio
+    from dbt_armor.sync import plan_json
     from dbt_armor.sync.render import print_plan
 
     ctx = _Context(opts)
     with ctx.client() as client:
         plan = ctx.manifest_and_plan(client)
     if out is not None:
-        out.write_text(planio.dumps(plan), encoding="utf-8")
+        out.write_text(plan_json.dumps(plan), encoding="utf-8")
     if fmt == "json":
-        click.echo(planio.dumps(plan), nl=False)
+        click.echo(plan_json.dumps(plan), nl=False)
     else:
         print_plan(plan, _console(), verbose=opts["verbose"])
         if out is not None:
@@ -220,7 +220,7 @@ def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int
     dbt-armor does not own, or a create whose rule exists already, refuses the whole plan.
     """
     from dbt_armor.report.progress import Progress
-    from dbt_armor.sync import planio
+    from dbt_armor.sync import plan_json
     from dbt_armor.sync.apply import DEFAULT_BUDGET
     from dbt_armor.sync.render import print_plan, print_result
     from dbt_armor.sync.result import SyncApplyError
@@ -231,7 +231,7 @@ def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int
     started = time.monotonic()
     with ctx.client() as client:
         if plan_file is not None:
-            plan = planio.load(plan_file)
+            plan = plan_json.load(plan_file)
         else:
             plan = ctx.manifest_and_plan(client)
         print_plan(plan, out, verbose=opts["verbose"])

@@ -29,11 +29,11 @@ from dbt_armor.errors import (
     TransportError,
 )
 from dbt_armor.sync.dedupe import remove_concurrent_copies
-from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan, fingerprint
 from dbt_armor.sync.reconcile import Reconciler
 from dbt_armor.sync.remote import read_remote
 from dbt_armor.sync.result import ApplyResult
+from dbt_armor.sync.specs import Action, Change, Kind
 
 CREATE_ATTEMPTS = 4
 DEFAULT_BUDGET = 900.0  # seconds: a whole apply, reads and waits included

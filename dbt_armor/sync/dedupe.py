@@ -14,7 +14,7 @@ from typing import Any
 from dbt_armor.api import ArmorClient
 from dbt_armor.errors import NotFoundError
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Action, Change, Kind
+from dbt_armor.sync.specs import Action, Change, Kind
 
 _CREATES = (Action.CREATE, Action.REPLACE)
 # what tells two schedules on one table apart (they carry no marker)

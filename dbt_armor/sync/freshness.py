@@ -11,7 +11,7 @@ from typing import Any
 from dbt_armor.errors import ArmorError
 from dbt_armor.project.periods import threshold_hours
 from dbt_armor.sync.inputs import as_dict, get
-from dbt_armor.sync.model import Kind, RuleSpec, Unmapped
+from dbt_armor.sync.specs import Kind, RuleSpec, Unmapped
 
 # (smallest threshold in hours, check interval): check at least ~8 times per threshold.
 _INTERVALS = ((56 * 24.0, "1w"), (8 * 24.0, "1d"), (48.0, "6h"), (8.0, "1h"), (0.0, "5m"))

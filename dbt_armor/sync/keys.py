@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from dbt_armor.sync.model import Kind, RuleSpec
+from dbt_armor.sync.specs import Kind, RuleSpec
 
 MARKER_PREFIX = "[dbt-armor"
 _MARKER = re.compile(

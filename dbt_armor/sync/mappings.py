@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dbt_armor.sync.model import Kind
+from dbt_armor.sync.specs import Kind
 
 
 class NotMappable(Exception):

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dbt_armor.sync.describe import rule_text, target
 from dbt_armor.sync.keys import canonical_hash, display_name, spec_hash
-from dbt_armor.sync.model import (
+from dbt_armor.sync.request_bodies import Dialect, create_payload, mutable_fields, patch_body
+from dbt_armor.sync.rule_text import rule_text, target
+from dbt_armor.sync.specs import (
     Action,
     Change,
     FieldDiff,
@@ -26,7 +27,6 @@ from dbt_armor.sync.model import (
     Unmapped,
     unique_by_id,
 )
-from dbt_armor.sync.wire import Dialect, create_payload, mutable_fields, patch_body
 
 SCHEMA_VERSION = 1
 

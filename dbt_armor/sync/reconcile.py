@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dbt_armor.api import ArmorClient
 from dbt_armor.sync.dedupe import SCHEDULE_FIELDS
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Change, Kind
 from dbt_armor.sync.remote import list_rules
+from dbt_armor.sync.specs import Change, Kind
 
 Index = dict[tuple[str, str], set[str]]
 

@@ -12,9 +12,9 @@ from typing import Any
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRule
 from dbt_armor.errors import ConfigError, NotFoundError
-from dbt_armor.sync.describe import config_text, target
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Kind, RemoteItem, RemoteState, unique_by_id
+from dbt_armor.sync.rule_text import config_text, target
+from dbt_armor.sync.specs import Kind, RemoteItem, RemoteState, unique_by_id
 
 
 def _item(

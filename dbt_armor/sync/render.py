@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
-from dbt_armor.sync.model import Action, Change, Kind, Unmapped
 from dbt_armor.sync.plan import Plan
 from dbt_armor.sync.result import ApplyResult
+from dbt_armor.sync.specs import Action, Change, Kind, Unmapped
 
 _SYMBOL = {
     Action.CREATE: ("+", "green"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dbt_armor.errors import ApiError, ExitCode
-from dbt_armor.sync.model import Action, Change
+from dbt_armor.sync.specs import Action, Change
 
 
 class SyncApplyError(ApiError):

@@ -12,13 +12,13 @@ from typing import Any
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.sync.apply import DEFAULT_BUDGET, Applier, check_fresh
-from dbt_armor.sync.model import Change, Kind
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import read_remote
+from dbt_armor.sync.request_bodies import Dialect
 from dbt_armor.sync.result import ApplyResult, raise_for_errors
+from dbt_armor.sync.specs import Change, Kind
 from dbt_armor.sync.translate import Resolve, translate
 from dbt_armor.sync.verify import verify_live
-from dbt_armor.sync.wire import Dialect
 
 
 def make_plan(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dbt_armor.sync.inputs import TestInput
-from dbt_armor.sync.model import Kind
+from dbt_armor.sync.specs import Kind
 
 SEVERITIES = ("info", "warning", "error", "critical")
 _DBT_SEVERITY = {"error": "critical", "warn": "warning"}

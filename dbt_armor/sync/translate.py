@@ -22,7 +22,7 @@ from dbt_armor.sync.inputs import (
 )
 from dbt_armor.sync.keys import args_suffix, base_key, canonical_hash
 from dbt_armor.sync.mappings import TABLE, Mapped, NotMappable, lookup
-from dbt_armor.sync.model import Kind, RuleSpec, Translation, Unmapped
+from dbt_armor.sync.specs import Kind, RuleSpec, Translation, Unmapped
 from dbt_armor.sync.testconfig import config_effects
 
 

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dbt_armor.api import ArmorClient
 from dbt_armor.errors import PlanError
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Action, Change, Kind, RemoteItem, unique_by_id
 from dbt_armor.sync.remote import item_from_schedule, list_rules
+from dbt_armor.sync.specs import Action, Change, Kind, RemoteItem, unique_by_id
 
 _TARGETED = (Action.UPDATE, Action.REPLACE, Action.DELETE)
 _CREATES = (Action.CREATE, Action.REPLACE)

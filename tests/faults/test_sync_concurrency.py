@@ -19,10 +19,10 @@ from dbt_armor.api import ArmorClient
 from dbt_armor.errors import ArmorError
 from dbt_armor.project import Manifest, NameResolver, load_manifest
 from dbt_armor.sync.keys import parse_marker
-from dbt_armor.sync.model import Action
 from dbt_armor.sync.plan import Plan
 from dbt_armor.sync.render import result_line
 from dbt_armor.sync.service import apply_plan, make_plan
+from dbt_armor.sync.specs import Action
 
 SUMMARY = re.compile(r"Applied: (\d+) created, .*, (\d+) reconciled, (\d+) cleaned up")
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"

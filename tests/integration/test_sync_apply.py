@@ -14,10 +14,10 @@ from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import ValidityRuleCreate
 from dbt_armor.errors import PlanError
 from dbt_armor.project import Manifest, NameResolver, load_manifest
-from dbt_armor.sync import planio
-from dbt_armor.sync.model import Action
+from dbt_armor.sync import plan_json
 from dbt_armor.sync.plan import Plan
 from dbt_armor.sync.service import apply_plan, make_plan
+from dbt_armor.sync.specs import Action
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
@@ -98,14 +98,14 @@ def test_saved_plan_is_refused_when_the_remote_changed(
     rule = next(r for r in client.validity.iter("warehouse") if r.column_name == "order_id")
     client.validity.update("warehouse", rule.uuid, severity="info")
     saved = tmp_path / "plan.json"
-    saved.write_text(planio.dumps(plan(client, manifest)))
-    loaded = planio.load(saved)
+    saved.write_text(plan_json.dumps(plan(client, manifest)))
+    loaded = plan_json.load(saved)
     assert loaded.counts()["update"] == 1
     client.validity.update("warehouse", rule.uuid, severity="warning")  # someone else edits
     with pytest.raises(PlanError, match="remote changed since plan"):
         apply_plan(client, loaded, prune=False, saved=True)
     fresh = plan(client, manifest)
-    apply_plan(client, planio.plan_from_dict(json.loads(planio.dumps(fresh))), prune=False,
+    apply_plan(client, plan_json.plan_from_dict(json.loads(plan_json.dumps(fresh))), prune=False,
                saved=True)  # fmt: skip
     assert not plan(client, manifest).has_changes
 

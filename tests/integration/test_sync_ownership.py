@@ -22,7 +22,7 @@ from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import ValidityRuleCreate
 from dbt_armor.cli.main import main
 from dbt_armor.errors import ArmorError
-from dbt_armor.sync import planio
+from dbt_armor.sync import plan_json
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
 WRITES = ("POST", "PATCH", "DELETE", "PUT")
@@ -78,7 +78,7 @@ def edit(path: Path, fix_digest: bool, change: dict[str, Any], index: int = 0) -
     raw = json.loads(path.read_text())
     raw["changes"][index].update(change)
     if fix_digest:
-        raw["digest"] = planio.digest(raw)
+        raw["digest"] = plan_json.digest(raw)
     path.write_text(json.dumps(raw))
 
 
@@ -129,7 +129,7 @@ def test_deletes_of_nothing_are_refused(
     raw = json.loads(synced.read_text())
     for entry in raw["changes"]:
         entry.update({"action": "delete", "remote_id": None, "needs_prune": True})
-    raw["digest"] = planio.digest(raw)
+    raw["digest"] = plan_json.digest(raw)
     synced.write_text(json.dumps(raw))
     httpx.delete(emulator.url + "/_emulator/requests")
     code, out, err = run(capsys, "apply", str(synced), "--project-dir", str(project), "--prune")
@@ -146,7 +146,7 @@ def test_create_of_an_existing_key_is_refused(
     # the saved plan's fingerprint still matches: the managed state is that of a newer plan
     raw = json.loads(plan_file.read_text())
     raw["changes"] = raw["changes"][:1]
-    raw["digest"] = planio.digest(raw)
+    raw["digest"] = plan_json.digest(raw)
     plan_file.write_text(json.dumps(raw))
     httpx.delete(emulator.url + "/_emulator/requests")
     code, _, err = run(capsys, "apply", str(plan_file), "--project-dir", str(project))
@@ -192,7 +192,7 @@ def test_no_plan_file_touches_an_unowned_rule(
     apply_plan(client, first, prune=False, saved=False)
     foreign = hand_made(emulator, api_key)
     before = rules(emulator, api_key)[foreign]
-    raw = planio.plan_to_dict(make_plan(client, manifest, resolver.resolve, dialect="upper",
+    raw = plan_json.plan_to_dict(make_plan(client, manifest, resolver.resolve, dialect="upper",
                                         now=NOW))  # fmt: skip
     for index, action, patch, keep_key, prune in edits:
         entry = raw["changes"][index % len(raw["changes"])]
@@ -201,9 +201,9 @@ def test_no_plan_file_touches_an_unowned_rule(
             entry["patch"] = patch
         if not keep_key:
             entry["key"] = "model.shop.orders:status:not_null"
-    raw["digest"] = planio.digest(raw)
+    raw["digest"] = plan_json.digest(raw)
     try:
-        apply_plan(client, planio.plan_from_dict(raw), prune=True, saved=True)
+        apply_plan(client, plan_json.plan_from_dict(raw), prune=True, saved=True)
     except ArmorError as exc:  # any refusal is fine; a write is not
         assert getattr(exc, "exit_code", None) == 2, repr(exc)
     assert rules(emulator, api_key).get(foreign) == before

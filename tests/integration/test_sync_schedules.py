@@ -15,9 +15,9 @@ import pytest
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import FreshnessScheduleCreate
 from dbt_armor.project import Manifest, NameResolver, load_manifest
-from dbt_armor.sync.model import Action, Change, Kind
 from dbt_armor.sync.plan import Plan
 from dbt_armor.sync.service import apply_plan, make_plan
+from dbt_armor.sync.specs import Action, Change, Kind
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)

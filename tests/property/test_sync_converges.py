@@ -14,10 +14,10 @@ from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
 from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRule
-from dbt_armor.sync.model import Action, Change, Kind, RemoteState, RuleSpec, Translation
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import item_from_check, item_from_rule, item_from_schedule
-from dbt_armor.sync.wire import Dialect
+from dbt_armor.sync.request_bodies import Dialect
+from dbt_armor.sync.specs import Action, Change, Kind, RemoteState, RuleSpec, Translation
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
 SOURCES = ("wh", "wh2")

@@ -6,7 +6,7 @@ import pytest
 from sync_helpers import FIXTURES
 
 from dbt_armor.project import Manifest, NameResolver, load_manifest
-from dbt_armor.sync.model import Translation
+from dbt_armor.sync.specs import Translation
 from dbt_armor.sync.translate import translate
 
 

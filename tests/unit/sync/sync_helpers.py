@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dbt_armor.sync.model import RuleSpec, Translation
+from dbt_armor.sync.specs import RuleSpec, Translation
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "manifests"
 

@@ -9,8 +9,8 @@ from sync_helpers import by_test_id
 
 from dbt_armor.errors import ConfigError
 from dbt_armor.sync.keys import description, format_marker, parse_marker, spec_hash
-from dbt_armor.sync.model import Translation
-from dbt_armor.sync.wire import check_dialect, create_payload
+from dbt_armor.sync.request_bodies import check_dialect, create_payload
+from dbt_armor.sync.specs import Translation
 
 T = "test.shop."
 

@@ -11,11 +11,11 @@ import pytest
 
 from dbt_armor.api.models import FreshnessSchedule, ReferentialCheck, ValidityRule
 from dbt_armor.errors import PlanError
-from dbt_armor.sync import planio
-from dbt_armor.sync.model import Action, Kind, RemoteItem, RemoteState, RuleSpec, Translation
+from dbt_armor.sync import plan_json
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import item_from_check, item_from_rule, item_from_schedule
-from dbt_armor.sync.wire import create_payload
+from dbt_armor.sync.request_bodies import create_payload
+from dbt_armor.sync.specs import Action, Kind, RemoteItem, RemoteState, RuleSpec, Translation
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
 
@@ -167,7 +167,7 @@ def test_fingerprint_tracks_the_remote_state(translation: Translation) -> None:
 def test_json_round_trip(translation: Translation, tmp_path: Path) -> None:
     plan = plan_for(translation, RemoteState(items=(), data_sources=("warehouse",)))
     path = tmp_path / "plan.json"
-    path.write_text(planio.dumps(plan))
+    path.write_text(plan_json.dumps(plan))
     raw = json.loads(path.read_text())
     assert raw["schema_version"] == 1 and list(raw)[:3] == [
         "schema_version",
@@ -175,7 +175,7 @@ def test_json_round_trip(translation: Translation, tmp_path: Path) -> None:
         "remote_fingerprint",
     ]
     assert raw["unmapped"] and raw["warnings"]
-    again = planio.load(path)
+    again = plan_json.load(path)
     assert again == plan
 
 
@@ -188,7 +188,7 @@ def test_bad_plan_files_are_plan_errors(tmp_path: Path, text: str, match: str) -
     path = tmp_path / "plan.json"
     path.write_text(text)
     with pytest.raises(PlanError, match=match):
-        planio.load(path)
+        plan_json.load(path)
 
 
 def test_clearing_a_field_is_a_replace(translation: Translation) -> None:

@@ -10,13 +10,13 @@ import pytest
 from rich.console import Console
 
 from dbt_armor.api.models import ValidityRule
-from dbt_armor.sync.describe import config_text, rule_text
-from dbt_armor.sync.model import Kind, RemoteState, Translation
 from dbt_armor.sync.plan import Plan, build_plan
 from dbt_armor.sync.remote import item_from_rule
 from dbt_armor.sync.render import print_plan, result_line, undone_line
+from dbt_armor.sync.request_bodies import create_payload
 from dbt_armor.sync.result import ApplyResult
-from dbt_armor.sync.wire import create_payload
+from dbt_armor.sync.rule_text import config_text, rule_text
+from dbt_armor.sync.specs import Kind, RemoteState, Translation
 
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
 SYMBOLS = ("+ ", "~ ", "± ", "- ", "= ")

@@ -10,7 +10,7 @@ from sync_helpers import FIXTURES, by_test_id
 
 from dbt_armor.errors import PlanError
 from dbt_armor.project import Manifest, NameResolver
-from dbt_armor.sync.model import Kind, Translation
+from dbt_armor.sync.specs import Kind, Translation
 from dbt_armor.sync.translate import translate
 
 T = "test.shop."

@@ -12,8 +12,8 @@ from typing import Any
 
 from dbt_armor.errors import PlanError
 from dbt_armor.sync.keys import canonical_hash
-from dbt_armor.sync.model import Action, Change, FieldDiff, Kind, Unmapped
 from dbt_armor.sync.plan import SCHEMA_VERSION, Plan
+from dbt_armor.sync.specs import Action, Change, FieldDiff, Kind, Unmapped
 
 
 def change_to_dict(change: Change) -> dict[str, Any]:

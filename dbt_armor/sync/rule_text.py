@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from dbt_armor.sync.model import Kind, RuleSpec
+from dbt_armor.sync.specs import Kind, RuleSpec
 
 # the shapes mappings.py writes: a NULL-safe expression and a multi-column uniqueness check
 _NULL_SAFE = re.compile(r"coalesce\(\((.*)\), TRUE\)", re.IGNORECASE)

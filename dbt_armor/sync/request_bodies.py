@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from dbt_armor.errors import ConfigError
 from dbt_armor.sync.keys import description, display_name
-from dbt_armor.sync.model import Kind, RuleSpec
+from dbt_armor.sync.specs import Kind, RuleSpec
 
 Dialect = Literal["upper", "backend"]
 DIALECTS: tuple[str, ...] = ("upper", "backend")
