@@ -74,8 +74,8 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         "--wait-for-fresh",
         default=None,
         metavar="DURATION",
-        help="Re-check (with backoff) while only stale sources block, up to DURATION "
-        "(90s, 15m, 2h); then run or block.",
+        help="Re-check (with backoff) while only stale or unknown sources (or an "
+        "unreachable platform) block, up to DURATION (90s, 15m, 2h); then run or block.",
     ),
 ]
 

@@ -102,12 +102,12 @@ def wait_for_fresh(
         elapsed = clock() - started
         if not pending:
             if attempt:
-                say(f"waited {elapsed:.0f} s: the gate no longer waits on any source")
+                say(f"waited {elapsed:.1f} s: the gate no longer waits on any source")
             return WaitOutcome(result, attempt + 1, elapsed, False)
         remaining = duration - elapsed
         if remaining <= 0:
             say(
-                f"gave up after {elapsed:.0f} s (--wait-for-fresh {duration:g} s): "
+                f"gave up after {elapsed:.1f} s (--wait-for-fresh {duration:g} s): "
                 f"still waiting for {', '.join(pending)}"
             )
             return WaitOutcome(result, attempt + 1, elapsed, True, pending)

@@ -89,6 +89,15 @@ def gate(
     return CliRunner().invoke(_entry, args, env=env)
 
 
+def late_load(server: EmulatorServer, warehouse: Path) -> None:
+    """The loader lands customers 2 s after the gate first read the platform."""
+    deadline = time.monotonic() + 60
+    while not server.app.request_log() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)
+    load(warehouse, "customers", 0)
+
+
 def test_a_late_load_lets_the_gate_pass(
     project: Path, server: EmulatorServer, warehouse: Path
 ) -> None:
@@ -97,14 +106,14 @@ def test_a_late_load_lets_the_gate_pass(
     con = duckdb.connect(str(warehouse))
     con.execute(f"UPDATE {SCHEMA}.customers SET loaded_at = ?", [stale])
     con.close()
-    loader = threading.Timer(2.0, load, (warehouse, "customers", 0))
+    server.app.clear_request_log()
+    loader = threading.Thread(target=late_load, args=(server, warehouse))
     loader.start()
     try:
         started = time.monotonic()
         out = gate(project, server, "--wait-for-fresh", "60s")
         took = time.monotonic() - started
     finally:
-        loader.cancel()
         loader.join()
     assert out.exit_code == 0, out.output
     assert "waiting for raw.customers" in out.output
@@ -122,12 +131,13 @@ def test_a_load_that_never_comes_blocks_at_the_deadline(
     con = duckdb.connect(str(warehouse))
     con.execute(f"UPDATE {SCHEMA}.orders SET loaded_at = ?", [_ago(48)])
     con.close()
-    started = time.monotonic()
+    server.app.clear_request_log()
     out = gate(project, server, "--wait-for-fresh", "4s", key=DEFAULT_READONLY_KEY)
-    took = time.monotonic() - started
+    took = time.time() - server.app.request_log()[0]["ts"]  # from the first platform read
     assert out.exit_code == 3, out.output
-    assert "gave up after 4 s" in out.output and "raw.orders" in out.output
-    assert 4.0 <= took < 5.0, took
+    assert "gave up after 4." in out.output and "--wait-for-fresh 4 s" in out.output
+    assert "still waiting for raw.orders" in out.output
+    assert 4.0 <= took < 5.0, took  # the last check happens at the deadline
     data = json.loads((project / "target" / "armor_gate.json").read_text())
     assert data["decision"] == "block"
     blocked = [s for s in data["sources"] if s["outcome"] == "block"]

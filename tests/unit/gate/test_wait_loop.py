@@ -73,7 +73,7 @@ def test_stops_as_soon_as_the_source_is_fresh() -> None:
     assert out.attempts == 3 and t.sleeps == [5, 10]
     assert [a for a, _ in seen] == [0, 1, 2] and seen[1][1] == pytest.approx(595)
     assert "waiting for raw.orders: next check in 5 s" in said[0]
-    assert said[-1].startswith("waited 15 s")
+    assert said[-1].startswith("waited 15.0 s")
 
 
 def test_gives_up_at_the_deadline_after_one_last_check() -> None:
@@ -90,7 +90,7 @@ def test_gives_up_at_the_deadline_after_one_last_check() -> None:
     assert out.timed_out and out.result.exit_code == ExitCode.BLOCKED
     assert t.sleeps == [5, 7] and t.now == 12  # the last pause is cut to the deadline
     assert out.attempts == 3 and out.waiting_for == ["raw.orders"]
-    assert "gave up after 12 s" in said[-1] and "raw.orders" in said[-1]
+    assert "gave up after 12.0 s" in said[-1] and "raw.orders" in said[-1]
 
 
 def test_does_not_wait_when_waiting_cannot_help() -> None:
