@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -196,6 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=REPO / ".matrix", help="where venvs live")
     parser.add_argument("--list", action="store_true", help="print the cells and exit")
     parser.add_argument("--install-only", action="store_true", help="build the venvs, no tests")
+    parser.add_argument(
+        "--e2e-only", action="store_true", help="skip the unit tests (a loaded machine)"
+    )
     args = parser.parse_args(argv)
     if args.list:
         for cell in CELLS:
@@ -209,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown cell(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2
     cells = [c for c in CELLS if c.name in wanted]
+    if args.e2e_only:
+        cells = [replace(c, tests=tuple(t for t in c.tests if t not in UNIT)) for c in cells]
     needed = cells + [c for c in CELLS if c.name not in wanted and _feeds(c, cells)]
     args.root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
