@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--e2e-only", action="store_true", help="skip the unit tests (a loaded machine)"
     )
+    parser.add_argument("--only", action="append", help="run only this test id (repeatable)")
     args = parser.parse_args(argv)
     if args.list:
         for cell in CELLS:
@@ -212,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"unknown cell(s): {', '.join(sorted(unknown))}; see --list", file=sys.stderr)
         return 2
     cells = [c for c in CELLS if c.name in wanted]
+    if args.only:
+        cells = [replace(c, tests=tuple(args.only)) for c in cells]
     if args.e2e_only:
         cells = [replace(c, tests=tuple(t for t in c.tests if t not in UNIT)) for c in cells]
     needed = cells + [c for c in CELLS if c.name not in wanted and _feeds(c, cells)]
