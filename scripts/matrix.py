@@ -177,7 +177,8 @@ def run_tests(out: Outcome, root: Path) -> Outcome:
         (links / "dbt").symlink_to(root / cell.dbt_from / "bin" / "dbt")
         env["PATH"] = f"{links}{os.pathsep}{env.get('PATH', '')}"
         env["ARMOR_MATRIX_DBT_ELSEWHERE"] = "1"  # its tests must run here, not skip
-    argv = [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-m", "not slow"]
+    # cells run side by side: a test gets 15 minutes, not pyproject's 5
+    argv = [str(venv / "bin" / "python"), "-m", "pytest", "-q", "-m", "not slow", "--timeout=900"]
     argv += ["-p", "no:cacheprovider", f"--basetemp={root / (cell.name + '-tmp')}", *cell.tests]
     argv += [f"--deselect={test}" for test in TIMING]
     started = time.monotonic()
