@@ -53,7 +53,7 @@ def parse_version_output(text: str) -> DbtVersion | None:
 
 
 def executable_version(
-    executable: str, env: Mapping[str, str] | None = None, timeout: float = 60.0
+    executable: str, env: Mapping[str, str] | None = None, timeout: float = 180.0
 ) -> DbtVersion | None:
     """Run ``executable --version`` and parse it; None when it cannot run or says no version.
 

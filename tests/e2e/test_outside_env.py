@@ -24,7 +24,13 @@ IN_OUTSIDE_CELL = os.environ.get("ARMOR_MATRIX_DBT_ELSEWHERE") == "1"
 if dbt_core_available() and not IN_OUTSIDE_CELL:
     pytest.skip("dbt-core is installed in this environment", allow_module_level=True)
 
-OFFLINE = {"HTTPS_PROXY": "http://127.0.0.1:9", "HTTP_PROXY": "http://127.0.0.1:9"}
+# dbt --version asks the package index for the latest release: send that to a dead proxy,
+# and everything on loopback (the emulator) around it
+OFFLINE = {
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost",
+}
 
 
 def _installed(dbt: str, dist: str) -> str:
