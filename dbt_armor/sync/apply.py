@@ -90,7 +90,6 @@ class Applier:
         self.deadline = 0.0
         self.lock = threading.Lock()
         self.stopped: str | None = None
-        self.last_unknown: float | None = None  # when the latest create's outcome was lost
         self.probed = False  # the first write was handed out
         self.first_answer = threading.Event()  # ... and has its answer
 
@@ -168,9 +167,6 @@ class Applier:
         created = [c for c in changes if c.action in _CREATES and id(c) not in left]
         if not created:
             return
-        if self.last_unknown is not None:  # a lost create may still commit: let it land first
-            settle = min(self.last_unknown + self.client.timeout, self.deadline)
-            self.sleep(max(0.0, settle - self.clock()))
         try:
             result.cleaned_up = remove_concurrent_copies(self.client, created)
         except ApiError as exc:
@@ -199,8 +195,6 @@ class Applier:
                 if not _unknown_outcome(exc) or attempt == CREATE_ATTEMPTS:
                     raise
                 failed_at = self.clock()
-                with self.lock:
-                    self.last_unknown = max(self.last_unknown or failed_at, failed_at)
                 unanswered = isinstance(exc, TransportError)
             if self._landed(change, failed_at, unanswered):
                 result.add_reconciled()

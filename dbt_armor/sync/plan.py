@@ -81,17 +81,18 @@ def build_plan(
 ) -> Plan:
     """``scope`` = the selected node ids; deletes are limited to rules of those nodes."""
     desired = [s for s in translation.specs if scope is None or s.node_id in scope]
-    by_key: dict[tuple[Kind, str], list[RemoteItem]] = {}
+    # a key is one rule per data source: a node mapped to another data source is a new rule
+    by_key: dict[tuple[Kind, str, str], list[RemoteItem]] = {}
     schedules: dict[tuple[str, str], list[RemoteItem]] = {}
     for item in sorted(unique_by_id(remote.items), key=lambda i: i.remote_id):
         if item.kind is Kind.FRESHNESS:
             schedules.setdefault((item.data_source, item.table_path.lower()), []).append(item)
         elif item.key is not None:
-            by_key.setdefault((item.kind, item.key), []).append(item)
+            by_key.setdefault((item.kind, item.data_source, item.key), []).append(item)
     changes: list[Change] = []
-    wanted: set[tuple[Kind, str]] = set()
+    wanted: set[tuple[Kind, str, str]] = set()
     for spec in desired:
-        wanted.add((spec.kind, spec.key))
+        wanted.add((spec.kind, spec.data_source, spec.key))
         if spec.kind is Kind.FRESHNESS:
             # Schedules carry no marker, so copies on one path cannot be told apart: bring each
             # into line. Managing only one would depend on id order, which a replace changes,
@@ -101,7 +102,7 @@ def build_plan(
                 changes.append(_diff(spec, None, dialect, spec_hash(spec)))
             changes.extend(_diff(spec, found, dialect, spec_hash(spec)) for found in copies)
             continue
-        candidates = by_key.get((spec.kind, spec.key), [])
+        candidates = by_key.get((spec.kind, spec.data_source, spec.key), [])
         want_hash = spec_hash(spec)
         best = next((c for c in candidates if c.spec_hash == want_hash), None)
         best = best or (candidates[0] if candidates else None)
@@ -109,8 +110,8 @@ def build_plan(
         for extra in candidates:
             if extra is not best:
                 changes.append(_delete(extra, "duplicate of a managed rule", needs_prune=False))
-    for (kind, key), items in sorted(by_key.items(), key=lambda kv: (kv[0][0].value, kv[0][1])):
-        if (kind, key) in wanted:
+    for ident, items in sorted(by_key.items(), key=lambda kv: (kv[0][0].value, *kv[0][1:])):
+        if ident in wanted:
             continue
         for item in items:
             if scope is None or item.node_id in scope:

@@ -99,7 +99,10 @@ def _marker_matches(change: Change, description: object) -> str | None:
 
 
 def _taken(
-    change: Change, keys: dict[tuple[Kind, str, str], set[str]], paths: set[tuple[str, str]]
+    change: Change,
+    keys: dict[tuple[Kind, str, str], set[str]],
+    paths: set[tuple[str, str]],
+    leaving: set[str],
 ) -> str | None:
     if change.kind is Kind.FRESHNESS:
         if (
@@ -112,7 +115,7 @@ def _taken(
         ):
             return f"{_label(change)}: a schedule on {change.table_path} exists already"
         return None
-    ids = keys.get((change.kind, change.data_source, change.key), set()) - {change.remote_id}
+    ids = keys.get((change.kind, change.data_source, change.key), set()) - leaving
     if ids:
         return f"{_label(change)}: the key exists already (id {', '.join(sorted(ids))})"
     return None
@@ -143,12 +146,18 @@ def problems(changes: Iterable[Change], live: Iterable[RemoteItem]) -> list[str]
             keys.setdefault((item.kind, item.data_source, item.key), set()).add(item.remote_id)
     paths = {(i.data_source, i.table_path.lower()) for i in items if i.kind is Kind.FRESHNESS}
     pending = list(changes)
+    # copies this plan deletes or replaces do not count as "the key exists already"
+    leaving = {
+        str(c.remote_id)
+        for c in pending
+        if c.action in (Action.DELETE, Action.REPLACE) and c.remote_id is not None
+    }
     out: list[str] = _last_copies(pending, keys)
     for change in pending:
         found = _targeted(change, by_id) if change.action in _TARGETED else None
         found = found or _body(change)
         if found is None and change.action in _CREATES:
-            found = _taken(change, keys, paths)
+            found = _taken(change, keys, paths, leaving)
         if found is not None:
             out.append(found)
     return out

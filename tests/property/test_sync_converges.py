@@ -219,3 +219,32 @@ def test_a_listing_that_repeats_ids_plans_the_same(
     kept = {c.remote_id for c in plans[1].changes if c.action is not Action.DELETE}
     deletes = [c for c in plans[1].pending(prune=False) if c.action is Action.DELETE]
     assert not [c for c in deletes if c.remote_id in kept]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data(), specs, st.sampled_from(["upper", "backend"]), st.booleans())
+def test_a_fresh_plan_passes_its_own_live_check(
+    data: st.DataObject, earlier: list[RuleSpec], dialect: Dialect, prune: bool
+) -> None:
+    """Whatever the platform holds (earlier syncs, hand edits, copies, unmarked and stray
+    rules), the plan computed from it is allowed by apply's live re-check of that same state;
+    and pointing any of its changes at an unmarked rule is not."""
+    from dbt_armor.sync.verify import problems
+
+    desired = data.draw(st.one_of(specs, derived(earlier)))
+    remote = FakeRemote()
+    remote.apply(_plan(earlier, remote, dialect).pending(prune=True))
+    for _ in range(data.draw(st.integers(0, 3))):
+        _edit(data, remote)
+    live = remote.state().items
+    pending = _plan(desired, remote, dialect).pending(prune)
+    assert problems(pending, live) == []
+    foreign = [i for i in live if i.key is None and i.kind is not Kind.FRESHNESS]
+    targets = [c for c in pending if c.kind is not Kind.FRESHNESS]
+    if foreign and targets:
+        victim = data.draw(st.sampled_from(foreign))
+        change = data.draw(st.sampled_from(targets))
+        action = data.draw(st.sampled_from([Action.UPDATE, Action.REPLACE, Action.DELETE]))
+        hijacked = replace(change, action=action, remote_id=victim.remote_id,
+                           kind=victim.kind, data_source=victim.data_source)  # fmt: skip
+        assert problems([hijacked], live)

@@ -42,10 +42,12 @@ def mixed_plan(translation: Translation) -> Plan:
     items = []
     for n, spec in enumerate((kept, edited)):
         body = create_payload(spec, "upper")
-        items.append(item_from_rule(ValidityRule.model_validate({**body, "uuid": f"r{n}"}), "wh"))
+        rule = ValidityRule.model_validate({**body, "uuid": f"r{n}"})
+        items.append(item_from_rule(rule, spec.data_source))
     gone = replace(validity[2], key="model.shop.gone:id:not_null", node_id="model.shop.gone")
     body = create_payload(gone, "upper")
-    items.append(item_from_rule(ValidityRule.model_validate({**body, "uuid": "r9"}), "wh"))
+    rule = ValidityRule.model_validate({**body, "uuid": "r9"})
+    items.append(item_from_rule(rule, gone.data_source))
     specs = tuple(replace(s, severity="warning") if s is edited else s for s in translation.specs)
     remote = RemoteState(items=tuple(items), data_sources=("warehouse",))
     return build_plan(replace(translation, specs=specs), remote, dialect="upper", now=NOW)
@@ -90,7 +92,8 @@ def test_replace_shows_the_old_rule(translation: Translation) -> None:
         s for s in translation.specs if s.config.get("allowed_values") == ["gold", "silver"]
     )
     body = create_payload(spec, "backend")
-    remote = (item_from_rule(ValidityRule.model_validate({**body, "uuid": "r1"}), "wh"),)
+    rule = ValidityRule.model_validate({**body, "uuid": "r1"})
+    remote = (item_from_rule(rule, spec.data_source),)
     edited = replace(spec, config={"allowed_values": ["gold", "silver", "bronze"]})
     specs = tuple(edited if s is spec else s for s in translation.specs)
     state = RemoteState(items=remote, data_sources=("warehouse",))
