@@ -48,7 +48,8 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         "--deadline",
         type=float,
         default=None,
-        help="Seconds allowed for all platform reads (60).",
+        help="Seconds allowed for the gate, from the start of the process to its decision "
+        "(60); platform reads still in flight then are abandoned.",
     ),
     click.option("--refresh", is_flag=True, help="Ask the platform to re-check first."),
     click.option("--max-age", type=float, default=None, help="Stale after this many hours."),
@@ -68,6 +69,13 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
     ),
     click.option("--api-url", default=None, help="Platform API URL (else ARMOR_API_URL)."),
 ]
+
+
+def started(ctx: click.Context) -> float | None:
+    """When the process started (set by the console entry point), if known."""
+    obj = ctx.find_root().obj
+    value = obj.get("started") if isinstance(obj, dict) else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -114,8 +122,14 @@ def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
     return thread, holder
 
 
-def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> int:
-    """Gate (and, for a wrapper command, run dbt). Returns the process exit code."""
+def run_gate(
+    opts: dict[str, Any], dbt_args: list[str], command: str | None, began: float | None = None
+) -> int:
+    """Gate (and, for a wrapper command, run dbt). Returns the process exit code.
+
+    ``began`` (time.monotonic()) is when the process started: --deadline counts from there.
+    """
+    began = time.monotonic() if began is None else began
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
@@ -161,6 +175,7 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
             run_overrides=overrides,
             refresh=opts["refresh"],
             write=False,  # written once: now if dbt will not run, else after the run
+            began=began,
         )
     from dbt_armor.cli.gate_report import emit_reports, env_vars
 
@@ -207,6 +222,6 @@ def make_command(name: str) -> click.Command:
     @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
     @click.pass_context
     def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:
-        return run_gate(opts, [*dbt_args, *ctx.args], name)
+        return run_gate(opts, [*dbt_args, *ctx.args], name, started(ctx))
 
     return command
