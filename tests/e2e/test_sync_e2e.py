@@ -18,7 +18,7 @@ from dbt_armor.api import ArmorClient
 from dbt_armor.cli.main import main
 from dbt_armor.emulator import EmulatorConfig, EmulatorServer
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
-from dbt_armor.gate.pipeline import gate
+from dbt_armor.gate.public import gate
 from dbt_armor.sync.keys import parse_marker
 
 pytestmark = pytest.mark.e2e
