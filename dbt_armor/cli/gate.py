@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from dbt_armor.cli.wrap import PASS_THROUGH, gate_options, run_gate
+from dbt_armor.cli.wrap import PASS_THROUGH, gate_options, run_gate, started
 
 
 @click.command(name="gate", context_settings=PASS_THROUGH)
@@ -41,4 +41,4 @@ from dbt_armor.cli.wrap import PASS_THROUGH, gate_options, run_gate
 @click.pass_context
 def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:
     """Check upstream freshness and quality for a dbt selection (exit 0, 3 or 4)."""
-    return run_gate(opts, [*dbt_args, *ctx.args], None)
+    return run_gate(opts, [*dbt_args, *ctx.args], None, started(ctx))

@@ -21,25 +21,12 @@ from dbt_armor.report.junit import render_junit
 from dbt_armor.report.markdown import render_markdown
 from dbt_armor.report.summary import ICONS, checked_line, final_line
 
-CHUNK = 100_000
-
 
 def env_vars(text: str) -> dict[str, str]:
     """DBT_ARMOR_RESULTS (chunked above 100,000 bytes) for dbt's environment."""
-    try:
-        from dbt_armor.dbt import results_env
+    from dbt_armor.dbt.env import results_env
 
-        got: dict[str, str] = results_env(text)
-        return got
-    except ImportError:
-        pass
-    data = text.encode()
-    if len(data) <= CHUNK:
-        return {"DBT_ARMOR_RESULTS": text}
-    parts = [text[i : i + CHUNK // 4] for i in range(0, len(text), CHUNK // 4)]
-    out = {"DBT_ARMOR_RESULTS": json.dumps({"version": 1, "chunks": len(parts)})}
-    out.update({f"DBT_ARMOR_RESULTS_{i + 1}": p for i, p in enumerate(parts)})
-    return out
+    return results_env(text)
 
 
 def emit_reports(

@@ -11,6 +11,8 @@ import importlib
 import logging
 import os
 import sys
+import threading
+import time
 from typing import Any
 
 import click
@@ -97,17 +99,45 @@ def _configure_logging() -> None:
             logger.setLevel(numeric)
 
 
+def _exit(code: int, whole_process: bool) -> None:
+    """Exit with ``code``. When this is the whole process (the console script) and platform
+    reads are still in flight after the gate's deadline (their threads would keep the
+    interpreter alive until the client timeout), abandon them: every file is written and the
+    output flushed, so the process ends now."""
+    in_flight = any(t.name.startswith(ABANDONABLE) and t.is_alive() for t in threading.enumerate())
+    if whole_process and in_flight:
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+# When this process started (close enough: this module is imported first); --deadline counts
+# from here.
+STARTED = time.monotonic()
+
+# Thread name prefixes of platform reads that may be abandoned at the deadline.
+ABANDONABLE = ("armor-gate",)
+
+
 def main(argv: list[str] | None = None) -> Any:
-    """Console-script entry point: run the CLI and turn ArmorErrors into exit codes."""
+    """Console-script entry point: run the CLI and turn ArmorErrors into exit codes.
+
+    ``argv`` None means this is the whole process (sys.argv): only then may platform reads
+    still in flight after the deadline be abandoned by ending the process at once.
+    """
     _configure_logging()
     # dbt's parse and our manifest/plan work allocate millions of cycle-free objects; the
     # default generation-0 threshold (700) makes the cyclic GC a large share of CPU time.
     gc.set_threshold(50_000, 20, 20)
     try:
-        code = cli.main(args=argv, prog_name="dbt-armor", standalone_mode=False)
+        code = cli.main(
+            args=argv, prog_name="dbt-armor", standalone_mode=False, obj={"started": STARTED}
+        )
     except ArmorError as exc:
         click.echo(f"dbt-armor: error: {exc}", err=True)
-        sys.exit(int(exc.exit_code))
+        _exit(int(exc.exit_code), argv is None)
     except click.exceptions.Abort:
         click.echo("dbt-armor: aborted", err=True)
         sys.exit(130)
@@ -117,4 +147,4 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("dbt-armor: interrupted", err=True)
         sys.exit(130)
-    sys.exit(int(code) if isinstance(code, int) else 0)
+    _exit(int(code) if isinstance(code, int) else 0, argv is None)

@@ -86,8 +86,6 @@ def command(
         settings.data_sources,
         case or settings.naming_case or "auto",
     )
-    if fmt != "json":  # JSON consumers read stdout; some runners mix stderr into it
-        click.echo(naming_line("map", invocation, resolver), err=True)
     names = resolver.resolve_all(include_nodes=resource_type == "all")
     kinds = {uid: uid.split(".", 1)[0] for uid in names}
     findings: dict[str, Finding] = {}
@@ -103,7 +101,8 @@ def command(
     rows = [_row(uid, kinds[uid], qn, findings.get(uid), check) for uid, qn in names.items()]
     if fmt == "json":
         emit_json("map", {"names": rows, "unresolved": len(findings), "checked": check})
-    else:
+    else:  # one line saying which target and data source the names are for, then the table
+        click.echo(naming_line("map", invocation, resolver), err=True)
         _print_table(rows, check, len(findings))
     return 1 if findings else 0
 

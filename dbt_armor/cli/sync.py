@@ -107,16 +107,17 @@ class _Context:
         )
         from dbt_armor.report.summary import naming_line
 
-        _console(stderr=True).print(
-            naming_line("sync", self.invocation, resolver), markup=False, highlight=False
-        )
         scope = self._select(
             manifest, self.opts["select"], self.opts["exclude"], self.opts["selector"]
         )
         now = datetime.now(timezone.utc)
-        return make_plan(
+        plan = make_plan(
             client, manifest, resolver.resolve, dialect=self.dialect, now=now, scope=scope
         )
+        _console(stderr=True).print(
+            naming_line("sync", self.invocation, resolver), markup=False, highlight=False
+        )
+        return plan
 
     def client(self) -> Any:
         from dbt_armor.api import ArmorClient

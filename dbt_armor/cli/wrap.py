@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +50,8 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         "--deadline",
         type=float,
         default=None,
-        help="Seconds allowed for all platform reads (60).",
+        help="Seconds allowed for the gate, from the start of the process to its decision "
+        "(60); platform reads still in flight then are abandoned.",
     ),
     click.option("--refresh", is_flag=True, help="Ask the platform to re-check first."),
     click.option("--max-age", type=float, default=None, help="Stale after this many hours."),
@@ -78,6 +78,13 @@ GATE_OPTIONS: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
         "unreachable platform) block, up to DURATION (90s, 15m, 2h); then run or block.",
     ),
 ]
+
+
+def started(ctx: click.Context) -> float | None:
+    """When the process started (set by the console entry point), if known."""
+    obj = ctx.find_root().obj
+    value = obj.get("started") if isinstance(obj, dict) else None
+    return float(value) if isinstance(value, int | float) else None
 
 
 def gate_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -124,8 +131,14 @@ def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
     return thread, holder
 
 
-def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> int:
-    """Gate (and, for a wrapper command, run dbt). Returns the process exit code."""
+def run_gate(
+    opts: dict[str, Any], dbt_args: list[str], command: str | None, began: float | None = None
+) -> int:
+    """Gate (and, for a wrapper command, run dbt). Returns the process exit code.
+
+    ``began`` (time.monotonic()) is when the process started: --deadline counts from there.
+    """
+    began = time.monotonic() if began is None else began
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
@@ -171,16 +184,19 @@ def run_gate(opts: dict[str, Any], dbt_args: list[str], command: str | None) -> 
     }
     from dbt_armor.gate.wait import checked
 
+    # --deadline counts from the process start for the first check only
+    pending: dict[str, float | None] = {"began": began}
+
+    def check_once(**again: Any) -> Any:  # a --wait-for-fresh re-check gets a fresh deadline
+        start, pending["began"] = pending["began"], None
+        # written once: now if dbt will not run, else after the run
+        return check(
+            prepared, settings, client=client, flag_policy=policy, write=False, began=start, **again
+        )
+
     with holder["client"] as client:
         result = checked(
-            partial(
-                check,
-                prepared,
-                settings,
-                client=client,
-                flag_policy=policy,
-                write=False,
-            ),  # written once: now if dbt will not run, else after the run
+            check_once,
             opts.get("wait_for_fresh"),
             refresh=opts["refresh"],
             overrides=overrides,
@@ -242,6 +258,6 @@ def make_command(name: str) -> click.Command:
     @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
     @click.pass_context
     def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:
-        return run_gate(opts, [*dbt_args, *ctx.args], name)
+        return run_gate(opts, [*dbt_args, *ctx.args], name, started(ctx))
 
     return command

@@ -110,11 +110,14 @@ def evaluate(
     workers: int = 8,
     timings: Mapping[str, float] | None = None,
     checked: Mapping[str, Any] | None = None,
+    began: float | None = None,
 ) -> GateResult:
     """Fetch facts (or fall back per on_api_error), decide each source, conclude the run."""
     spent = dict(timings or {})
     started = time.perf_counter()
-    got = gather(client, targets, options, now, target_dir, refresh=refresh, workers=workers)
+    got = gather(
+        client, targets, options, now, target_dir, refresh=refresh, workers=workers, began=began
+    )
     spent["fetch"] = time.perf_counter() - started
     started = time.perf_counter()
     at = now()

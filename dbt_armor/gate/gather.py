@@ -21,6 +21,11 @@ from dbt_armor.gate.policy import RunOptions
 from dbt_armor.gate.refresh import refresh_platform
 from dbt_armor.gate.verdict import CACHE, NONE, PLATFORM
 
+# Seconds kept back from the deadline for deciding, reporting and writing files, and the least
+# time the reads get however long the run took before them.
+REPORT_RESERVE_S = 0.5
+MIN_READ_S = 1.0
+
 
 @dataclass(frozen=True)
 class Gathered:
@@ -42,20 +47,28 @@ def gather(
     *,
     refresh: bool = False,
     workers: int = 8,
+    began: float | None = None,
 ) -> Gathered:
-    """Fetch every target's facts within the deadline; fall back to the cache if allowed."""
+    """Fetch every target's facts within the deadline; fall back to the cache if allowed.
+
+    ``began`` (a time.monotonic() value) is when the run started: the deadline then bounds the
+    whole run, not just these reads (which get what is left, at least MIN_READ_S).
+    """
     started = time.perf_counter()
     cpath = cache.cache_path(target_dir) if target_dir is not None else None
     notes: list[str] = []
     try:
         deadline = options.deadline
+        if began is not None:
+            spent = time.monotonic() - began + REPORT_RESERVE_S
+            deadline = max(MIN_READ_S, options.deadline - spent)
         refreshed: dict[str, Any] = {}
         if refresh:
             report = refresh_platform(
-                client, targets, workers=workers, budget=max(1.0, options.deadline / 2)
+                client, targets, workers=workers, budget=max(1.0, deadline / 2)
             )
             refreshed, notes = report.results, list(report.warnings)
-            deadline = max(1.0, options.deadline - (time.perf_counter() - started))
+            deadline = max(MIN_READ_S, deadline - (time.perf_counter() - started))
         facts = fetch_facts(client, targets, workers=workers, deadline=deadline, results=refreshed)
         if cpath is not None and facts:
             cache.store(cpath, facts.values(), now())

@@ -155,8 +155,12 @@ def check(
     refresh: bool = False,
     now: Callable[[], datetime] = utcnow,
     write: bool = True,
+    began: float | None = None,
 ) -> GateResult:
     """Gate a prepared selection; writes armor_gate.json (and armor_skipped.txt) if ``write``.
+
+    ``began`` (time.monotonic()) makes the deadline bound the run from that moment (dbt's
+    parse included) instead of the platform reads alone.
 
     ``target`` is for a Prepared without an invocation (a bare manifest); otherwise the
     invocation's resolved target is used.
@@ -194,6 +198,7 @@ def check(
         refresh=refresh,
         timings=prepared.timings,
         checked=_checked(prepared, name, resolver, resolved),
+        began=began,
     )
     if write:
         write_outputs(prepared.target_dir, result)

@@ -6,6 +6,7 @@ no dbt at all), checks and writes target/armor_gate.json. Returns a GateResult.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -63,16 +64,18 @@ def gate(
 
     Target, profile and directories resolve as dbt resolves them (arguments, then DBT_TARGET,
     DBT_PROJECT_DIR, DBT_PROFILES_DIR, then the profile's default target). ``manifest`` selects
-    on that manifest.json without dbt. ``deadline`` bounds the platform reads (seconds);
-    ``max_age`` marks a source stale after that many hours. ``command`` is the dbt command the
-    caller runs next (``run`` gates only sources feeding models). With ``raise_on_block=True``
-    raises GateBlocked (``.result``) whenever the result's exit code is not 0.
+    on that manifest.json without dbt. ``deadline`` bounds the whole call in seconds (dbt's
+    parse included; the platform reads get what is left, at least one second). ``max_age``
+    marks a source stale after that many hours. ``command`` is the dbt command the caller runs
+    next (``run`` gates only sources feeding models). With ``raise_on_block=True`` raises
+    GateBlocked (``.result``) whenever the result's exit code is not 0.
     """
     from dbt_armor.api.client import ArmorClient
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
 
+    began = time.monotonic()
     singles = {"--selector": selector, "--target": target, "--vars": vars}
     argv = _argv(project_dir, profiles_dir, select, exclude, singles)
     invocation = resolve_invocation(command, argv, environ_snapshot(), Path.cwd())
@@ -101,6 +104,7 @@ def gate(
             run_overrides=overrides,
             refresh=refresh,
             now=now,
+            began=began,
         )
     finally:
         if own:

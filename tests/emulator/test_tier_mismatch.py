@@ -21,9 +21,13 @@ def test_enterprise_setting_on_a_growth_key_converges_at_the_servers_rate(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     key = ApiKey(KEY, "read-write", "growth")
-    with EmulatorServer(EmulatorConfig(port=0, keys=[key])) as emu, ArmorClient(
-        KEY, emu.api_url, allow_http=True, rate_limit_per_min=5000, burst=100, max_retries=8
-    ) as client, caplog.at_level(logging.WARNING, logger="dbt_armor.api"):
+    with (
+        EmulatorServer(EmulatorConfig(port=0, keys=[key])) as emu,
+        ArmorClient(
+            KEY, emu.api_url, allow_http=True, rate_limit_per_min=5000, burst=100, max_retries=8
+        ) as client,
+        caplog.at_level(logging.WARNING, logger="dbt_armor.api"),
+    ):
         left = iter(range(REQUESTS))
         lock = threading.Lock()
 

@@ -77,6 +77,7 @@ class RecordingInvoker(DbtInvoker):
 
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
         RecordingInvoker.calls.append((command, tuple(argv)))
+        print("dbt: 12:00:00  Running with dbt=1.11")  # what dbt prints on its stdout
         return 0
 
 
@@ -160,3 +161,15 @@ def test_dbt_ls_runs_only_when_something_is_selected_explicitly(fake_dbt: Path) 
         "    definition: {method: tag, value: nightly}\n"
     )
     assert selects([]) == 1  # dbt would apply the default selector: let it
+
+
+def test_json_mode_keeps_stdout_for_the_json(
+    fake_dbt: Path, emulator: EmulatorServer, api_key: str
+) -> None:
+    env = {"ARMOR_API_KEY": api_key, "ARMOR_API_URL": emulator.url + "/api/v1"}
+    args = ["run", "--format", "json", "--project-dir", str(fake_dbt)]
+    done = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    doc = json.loads(done.stdout)  # nothing but the JSON
+    assert doc["outcome"] == "warn" and RecordingInvoker.calls[-1][0] == "run"
+    assert "Running with dbt" in done.stderr
