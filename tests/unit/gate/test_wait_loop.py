@@ -7,9 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from dbt_armor.errors import ExitCode, UsageError
+from dbt_armor.errors import ExitCode, GateOutcome, UsageError
 from dbt_armor.gate.decide import Decision, SourceDecision
-from dbt_armor.gate.engine import GateResult
+from dbt_armor.gate.result import GateResult
+from dbt_armor.gate.verdict import Verdict
 from dbt_armor.gate.facts import Level, Outcome, Reason, SourceFact, SourceInfo
 from dbt_armor.gate.policy import Policy, RunOptions
 from dbt_armor.gate.wait import Backoff, parse_duration, wait_for_fresh, waiting_for
@@ -30,7 +31,13 @@ def result(blocks: Sequence[tuple[str, Sequence[str]]], code: int | None = None)
     worst = Outcome.BLOCK if any(s.outcome is Outcome.BLOCK for s in sources) else Outcome.PASS
     if code is None:
         code = ExitCode.BLOCKED if worst is Outcome.BLOCK else ExitCode.OK
-    return GateResult(Decision(worst, tuple(sources)), RunOptions(), int(code), worst.value, AT)
+    outcome = {
+        ExitCode.OK: GateOutcome.PASS,
+        ExitCode.BLOCKED: GateOutcome.BLOCK,
+        ExitCode.PLATFORM_UNAVAILABLE: GateOutcome.UNAVAILABLE,
+    }[ExitCode(code)]
+    verdict = Verdict(outcome, int(code), frozenset(), ())
+    return GateResult(Decision(worst, tuple(sources)), RunOptions(), verdict, AT)
 
 
 class FakeTime:

@@ -34,7 +34,7 @@ def _orders_source(args: list[str], env: dict[str, str | None], cwd: Path) -> tu
     base |= {"DBT_PROJECT_DIR": None, "DBT_PROFILES_DIR": None}
     result = runner.invoke(command, [*args, "--format", "json"], env={**base, **env})
     assert result.exception is None, result.output
-    rows = {r["unique_id"]: r for r in json.loads(result.stdout)}
+    rows = {r["unique_id"]: r for r in json.loads(result.stdout)["names"]}
     table = runner.invoke(command, args, env={**base, **env})
     return rows["source.shop.raw.orders"]["data_source"], table.stderr
 
