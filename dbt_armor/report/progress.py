@@ -93,6 +93,7 @@ class Progress:
     def start(self, total: int | None) -> None:
         """Set the total (None: unknown) and print the first line at once."""
         with self._lock:
+            self._begun = True
             self._total = total
             self._started = self._clock()
             if self._bar is not None:
@@ -135,6 +136,8 @@ class Progress:
             self._bar.stop()
             return
         with self._lock:
+            if not getattr(self, "_begun", False):  # refused before any work began: no line
+                return
             final = line(
                 self.label, self._done, self._total, self._clock() - self._started, self._status
             )

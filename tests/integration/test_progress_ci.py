@@ -62,7 +62,7 @@ def test_sync_apply_prints_progress_lines_when_not_a_terminal(
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)  # nothing but the document on stdout
-    assert result["command"] == "sync apply" and result["done"]["create"] == N_TESTS
+    assert result["command"] == "sync apply" and result["created"] == N_TESTS
     lines = [line for line in done.stderr.splitlines() if line.startswith("applying")]
     assert len(lines) >= 3, done.stderr
     assert all(LINE.match(line) for line in lines), lines
