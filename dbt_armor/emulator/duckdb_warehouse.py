@@ -9,6 +9,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -106,6 +107,8 @@ class DuckDBWarehouse(Warehouse):
         self._drop()
         if self._dir is None:
             self._dir = Path(tempfile.mkdtemp(prefix="armor-wh-"))
+            # an App dropped without close() still deletes its snapshot
+            weakref.finalize(self, shutil.rmtree, self._dir, True)
         copy = self._dir / "snapshot.duckdb"
         copy.unlink(missing_ok=True)
         _wal(copy).unlink(missing_ok=True)
