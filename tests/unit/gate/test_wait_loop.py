@@ -9,10 +9,10 @@ import pytest
 
 from dbt_armor.errors import ExitCode, GateOutcome, UsageError
 from dbt_armor.gate.decide import Decision, SourceDecision
-from dbt_armor.gate.result import GateResult
-from dbt_armor.gate.verdict import Verdict
 from dbt_armor.gate.facts import Level, Outcome, Reason, SourceFact, SourceInfo
 from dbt_armor.gate.policy import Policy, RunOptions
+from dbt_armor.gate.result import GateResult
+from dbt_armor.gate.verdict import Verdict
 from dbt_armor.gate.wait import Backoff, parse_duration, wait_for_fresh, waiting_for
 
 AT = datetime(2026, 12, 1, tzinfo=timezone.utc)
