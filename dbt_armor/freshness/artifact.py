@@ -16,6 +16,7 @@ from typing import Any
 
 from dbt_armor.gate.facts import SourceFact
 from dbt_armor.project.manifest import Source, Threshold
+from dbt_armor.timestamps import parse_timestamp
 
 SCHEMA_V3 = "https://schemas.getdbt.com/dbt/sources/v3.json"
 SECONDS = {"minute": 60.0, "hour": 3600.0, "day": 86400.0}
@@ -140,6 +141,6 @@ def max_loaded(document: Mapping[str, Any]) -> dict[str, datetime]:
     out: dict[str, datetime] = {}
     for entry in document.get("results") or []:
         if isinstance(entry, dict) and entry.get("max_loaded_at") and entry.get("unique_id"):
-            stamp = datetime.fromisoformat(str(entry["max_loaded_at"]).replace("Z", "+00:00"))
+            stamp = parse_timestamp(str(entry["max_loaded_at"]))
             out[str(entry["unique_id"])] = _utc(stamp)
     return out

@@ -106,7 +106,7 @@ def oldest_age_hours(path: Path, names: Iterable[str], now: datetime) -> float:
         entry = entries.get(name)
         if isinstance(entry, dict):
             try:
-                fetched = datetime.fromisoformat(str(entry["fetched_at"]).replace("Z", "+00:00"))
+                fetched = parse_timestamp(str(entry["fetched_at"]))
             except (KeyError, ValueError):
                 continue
             oldest = max(oldest, (now - fetched).total_seconds() / 3600.0)
