@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from project_copy import copy_project
 
+from dbt_armor.dbt.invocation import resolve_invocation
 from dbt_armor.gate.offline import prepare_from_manifest
 from dbt_armor.project.manifest import load_manifest
 from dbt_armor.project.select import select_scope
@@ -210,7 +211,8 @@ def gate_args(case: Case) -> list[str]:
 
 
 def _check(parsed: Parsed, case: Case) -> None:
-    gate = prepare_from_manifest(parsed.manifest_path, gate_args(case), command="build")
+    invocation = resolve_invocation("build", gate_args(case), {}, parsed.project)
+    gate = prepare_from_manifest(parsed.manifest_path, invocation)
     listed = dbt_ls(parsed, case, GATE_TYPES)
     assert listed, f"{case} selects nothing: the case proves nothing"
     assert set(gate.selected) == listed, case
