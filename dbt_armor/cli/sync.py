@@ -115,7 +115,10 @@ class _Context:
             client, manifest, resolver.resolve, dialect=self.dialect, now=now, scope=scope
         )
         _console(stderr=True).print(
-            naming_line("sync", self.invocation, resolver), markup=False, highlight=False
+            naming_line("sync", self.invocation, resolver),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
         return plan
 
