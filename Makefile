@@ -24,7 +24,7 @@ lint: venv
 	$(VENV)/bin/mypy
 
 test: lint
-	$(PY) -m pytest -m "not slow" -q
+	$(PY) -m pytest -m "not slow" -q --durations=15
 
 # The PostgreSQL e2e: a private cluster from Debian's binaries (scripts/pg_cluster.py) on a
 # loopback port; needs the `postgres` extra (dbt-postgres), installed here.
