@@ -154,7 +154,7 @@ def test_map_uses_postgres_naming(shop: PgShop) -> None:
     """Database = the connection's database; unquoted RAW.ORDERS folded to lower case."""
     done = shop.armor("map", "--format", "json")
     assert done.returncode == 0, explain(done)
-    names = {row["unique_id"]: row["qualified_name"] for row in json.loads(done.stdout)}
+    names = {row["unique_id"]: row["qualified_name"] for row in json.loads(done.stdout)["names"]}
     assert names["source.armor_shop.shop.orders"] == "warehouse.shop_e2e.raw.orders"
     assert names["source.armor_shop.crm.customers"] == "crm.shop_e2e.raw.customers"
     assert names["model.armor_shop.fct_orders"] == "warehouse.shop_e2e.main.fct_orders"
