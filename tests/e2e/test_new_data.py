@@ -141,6 +141,7 @@ def test_platform_artifact_selects_what_dbt_source_freshness_selects(
     assert {r["status"] for r in written["results"]} == {"pass"}
 
 
+@pytest.mark.slow  # make test-all; keeps make test near ten minutes
 def test_only_new_data_builds_what_changed_and_keeps_state(shop: Shop, tmp_path: Path) -> None:
     state = tmp_path / "state"
     first = shop.run("--new-data-state", str(state))
@@ -167,6 +168,7 @@ def test_only_new_data_builds_what_changed_and_keeps_state(shop: Shop, tmp_path:
     assert shop.built() == set()
 
 
+@pytest.mark.slow  # make test-all; keeps make test near ten minutes
 def test_only_new_data_still_blocks_on_a_stale_source(shop: Shop, tmp_path: Path) -> None:
     state = tmp_path / "state"
     first = shop.run("--new-data-state", str(state))

@@ -82,6 +82,7 @@ def run_probe(project: DbtProject, text: str, *extra: str) -> str:
     return project.log_path.read_text()
 
 
+@pytest.mark.slow  # make test-all; keeps make test near ten minutes
 def test_new_results_do_not_force_a_full_reparse(
     probe_project: DbtProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,6 +98,7 @@ def test_new_results_do_not_force_a_full_reparse(
     assert "Unable to do partial parsing" in log
 
 
+@pytest.mark.slow  # make test-all; keeps make test near ten minutes
 def test_ten_thousand_sources_reach_dbt_in_chunks(
     probe_project: DbtProject, monkeypatch: pytest.MonkeyPatch
 ) -> None:
