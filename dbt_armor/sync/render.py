@@ -6,11 +6,9 @@ Owns presentation only (rich); it must not compute plans or call the platform.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.text import Text
 
 from dbt_armor.sync.plan import Plan
@@ -197,27 +195,3 @@ def print_result(result: ApplyResult, console: Console, seconds: float, requests
     undone = undone_line(result)
     if undone is not None:
         console.print(undone, markup=False, highlight=False, style="yellow", soft_wrap=True)
-
-
-@contextmanager
-def progress(console: Console) -> Iterator[tuple[Callable[[int], None], Callable[[Change], None]]]:
-    """``(on_start, on_done)`` callbacks driving a progress bar (silent when not a terminal)."""
-    bar = Progress(
-        TextColumn("applying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        disable=not console.is_terminal,
-        transient=True,
-    )
-    task = bar.add_task("apply", total=0)
-
-    def on_start(total: int) -> None:
-        bar.update(task, total=total)
-
-    def on_done(change: Change) -> None:
-        bar.advance(task)
-
-    with bar:
-        yield on_start, on_done
