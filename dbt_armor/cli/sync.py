@@ -25,7 +25,8 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json, progress_interval
-from dbt_armor.errors import CommandOutcome
+from dbt_armor.errors import CommandOutcome, UsageError
+from dbt_armor.files import write_atomic
 
 _path = click.Path(path_type=Path)
 
@@ -195,7 +196,13 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
     with ctx.client() as client:
         plan = ctx.manifest_and_plan(client)
     if out is not None:
-        out.write_text(plan_json.dumps(plan), encoding="utf-8")
+        try:
+            write_atomic(out, plan_json.dumps(plan))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the plan to {out}: {exc.strerror or exc}",
+                hint="pass --out a file path in a writable directory",
+            ) from None
     if fmt == "json":
         click.echo(plan_json.dumps(plan), nl=False)
     else:
