@@ -16,9 +16,11 @@ class ExitCode(IntEnum):
 
     OK = 0
     DBT_FAILURE = 1  # dbt ran and a node or test failed (dbt's own code is passed through)
+    FINDINGS = 1  # (alias) a check command found what it looks for: drift, unresolved names
     USAGE = 2  # usage, configuration, input or internal error
     BLOCKED = 3  # the gate blocked the run (stale / invalid upstream data)
     PLATFORM_UNAVAILABLE = 4  # the platform could not be reached and the policy fails closed
+    INTERRUPTED = 130  # Ctrl-C or an aborted prompt, as a shell reports SIGINT (undocumented)
 
 
 class GateOutcome(str, Enum):
@@ -34,9 +36,22 @@ class GateOutcome(str, Enum):
     NOT_CONFIGURED = "not_configured"  # the platform knows none of the gated sources
 
 
-# The one table from outcomes to process exit codes (commands other than the gate map their
-# errors through ArmorError.exit_code).
-_OUTCOME_EXIT = {
+class CommandOutcome(str, Enum):
+    """The outcome of every other command; each returns one instead of choosing a code."""
+
+    OK = "ok"  # did what was asked (map, sync, lineage, freshness, emulator, doctor, ...)
+    FINDINGS = "findings"  # map --check: names do not resolve; validate: problems found
+    DRIFT = "drift"  # sync plan --fail-on-changes: the platform differs from the dbt tests
+    USAGE = "usage"  # a flag click refused; doctor: bad config, no key, key refused;
+    # validate: no readable manifest
+    MERGE_BLOCKED = "merge_blocked"  # ci: the --fail-on policy blocks the merge
+    UNREACHABLE = "unreachable"  # doctor: the platform cannot be reached or keeps erroring
+    INTERRUPTED = "interrupted"  # Ctrl-C or an aborted prompt
+
+
+# The one table from outcomes to process exit codes. Errors carry theirs on the class
+# (ArmorError.exit_code, below); dbt's own code passes through when dbt ran.
+_OUTCOME_EXIT: dict[GateOutcome | CommandOutcome, ExitCode] = {
     GateOutcome.PASS: ExitCode.OK,
     GateOutcome.WARN: ExitCode.OK,
     GateOutcome.SKIP: ExitCode.OK,
@@ -45,12 +60,29 @@ _OUTCOME_EXIT = {
     GateOutcome.BLOCK: ExitCode.BLOCKED,
     GateOutcome.UNAVAILABLE: ExitCode.PLATFORM_UNAVAILABLE,
     GateOutcome.NOT_CONFIGURED: ExitCode.USAGE,
+    CommandOutcome.OK: ExitCode.OK,
+    CommandOutcome.FINDINGS: ExitCode.FINDINGS,
+    CommandOutcome.DRIFT: ExitCode.FINDINGS,
+    CommandOutcome.USAGE: ExitCode.USAGE,
+    CommandOutcome.MERGE_BLOCKED: ExitCode.BLOCKED,
+    CommandOutcome.UNREACHABLE: ExitCode.PLATFORM_UNAVAILABLE,
+    CommandOutcome.INTERRUPTED: ExitCode.INTERRUPTED,
 }
 
 
-def exit_code_for(outcome: GateOutcome) -> ExitCode:
-    """The process exit code of a gate outcome."""
+def exit_code_for(outcome: GateOutcome | CommandOutcome) -> ExitCode:
+    """The process exit code of a command's outcome."""
     return _OUTCOME_EXIT[outcome]
+
+
+def process_exit_code(returned: object) -> int:
+    """The exit code of what a command returned: its outcome through the table; an int is a
+    code already decided (dbt's own when dbt ran, or the gate's from this table); None is 0."""
+    if isinstance(returned, (GateOutcome, CommandOutcome)):
+        return int(exit_code_for(returned))
+    if isinstance(returned, int):
+        return returned
+    return int(ExitCode.OK)
 
 
 class ArmorError(Exception):

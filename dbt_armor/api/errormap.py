@@ -1,4 +1,5 @@
-"""Turn an HTTP error answer into the right ArmorError subclass (the one place that does so).
+"""Turn a failed call (an HTTP error answer, no answer at all, a spent retry budget) into the
+right ArmorError subclass: the one place that does so.
 
 Reads every error-body dialect the platform is known to send; it must not retry or log.
 """
@@ -9,15 +10,20 @@ import json
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import httpx
+
 from dbt_armor.errors import (
+    ApiError,
     ApiStatusError,
     AuthenticationError,
     ConflictError,
     ForbiddenError,
     NotFoundError,
+    PlatformTimeout,
     RateLimitError,
     ResponseFormatError,
     ServerError,
+    TransportError,
     ValidationError,
 )
 
@@ -133,3 +139,30 @@ def error_for_status(
             url=path,
         )
     return ApiStatusError(text, hint="unexpected HTTP status from the platform", **kwargs)
+
+
+def error_for_transport(
+    method: str, path: str, exc: httpx.TransportError, base_url: str, key: str | None
+) -> ApiError:
+    """The error for a request that got no HTTP answer (the key is scrubbed from the reason:
+    an HTTP-layer error may quote the Authorization header)."""
+    cls = PlatformTimeout if isinstance(exc, httpx.TimeoutException) else TransportError
+    reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
+    if key:
+        reason = reason.replace(key, "<api key>")
+    return cls(
+        f"{method} {path} got no answer from {base_url} ({reason})",
+        hint="check the network and ARMOR_API_URL; the platform may be down",
+        method=method,
+        url=path,
+    )
+
+
+def out_of_budget(error: ApiError, delay: float, budget: float) -> ApiError:
+    """The last attempt's error when the next retry (after ``delay``) would overrun the
+    ``budget``: a status error stays itself, anything else becomes a PlatformTimeout."""
+    note = f"next retry in {delay:.1f}s would exceed the {budget:g}s retry budget"
+    error.hint = f"{error.hint}; {note}" if error.hint else note
+    if isinstance(error, ApiStatusError):
+        return error
+    return PlatformTimeout(error.message, hint=error.hint, method=error.method, url=error.url)

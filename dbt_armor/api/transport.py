@@ -1,11 +1,11 @@
-"""The HTTP shell of the client: auth header, rate limiting, retries, size bound, JSON decoding.
+"""The HTTP shell of the client: auth header, rate limiting, retries within a time budget.
 
-Owns every byte exchanged with the platform; it knows nothing about resources or models.
+Sends every request to the platform (``api.body`` reads the answers, ``api.errormap`` names the
+failures); it knows nothing about resources or models.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -16,7 +16,13 @@ from typing import Any
 import httpx
 
 from dbt_armor import __version__
-from dbt_armor.api.errormap import error_for_status, parse_retry_after
+from dbt_armor.api.body import MAX_RESPONSE_BYTES, decode, looks_like_html, read_bounded
+from dbt_armor.api.errormap import (
+    error_for_status,
+    error_for_transport,
+    out_of_budget,
+    parse_retry_after,
+)
 from dbt_armor.api.limiter import RateLimiter
 from dbt_armor.api.retry import RetryPolicy
 from dbt_armor.errors import (
@@ -24,12 +30,10 @@ from dbt_armor.errors import (
     ApiStatusError,
     PlatformTimeout,
     ResponseFormatError,
-    TransportError,
 )
 
 log = logging.getLogger("dbt_armor.api")
 
-MAX_RESPONSE_BYTES = 50 * 1024 * 1024
 USER_AGENT = f"dbt-armor/{__version__}"
 
 
@@ -149,7 +153,7 @@ class Transport:
                 raise outcome.error
             delay = self.policy.backoff(attempt, outcome.retry_after)
             if self._clock() + delay >= deadline:
-                raise self._exhausted(outcome.error, delay)
+                raise out_of_budget(outcome.error, delay, self.policy.budget)
             log.debug("retrying %s %s in %.2fs (attempt %d failed)", method, path, delay, attempt)
             self.stats.count_retry()
             if delay > 0:
@@ -183,19 +187,26 @@ class Transport:
                 headers=headers,
                 timeout=httpx.Timeout(timeout),
             ) as resp:
-                content = self._read_bounded(resp, method, path, started + timeout)
+                content = read_bounded(
+                    resp,
+                    method,
+                    path,
+                    deadline=started + timeout,
+                    clock=self._clock,
+                    limit=self.max_response_bytes,
+                )
         except ResponseFormatError as exc:
             return _Outcome(error=exc)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             log.debug("%s %s: connect failed (attempt %d): %s", method, path, attempt, exc)
             return _Outcome(
-                error=self._transport_error(method, path, exc),
+                error=error_for_transport(method, path, exc, self.base_url, self._key()),
                 retry=self.policy.retryable_transport(method, sent=False),
             )
         except httpx.TransportError as exc:
             log.debug("%s %s: no answer (attempt %d): %s", method, path, attempt, exc)
             return _Outcome(
-                error=self._transport_error(method, path, exc),
+                error=error_for_transport(method, path, exc, self.base_url, self._key()),
                 retry=self.policy.retryable_transport(method, sent=True),
             )
         elapsed_ms = (self._clock() - started) * 1000
@@ -215,7 +226,7 @@ class Transport:
             else:
                 self.limiter.observe_ok()
         if 200 <= status < 300:
-            return _Outcome(body=self._decode(content, resp, method, path))
+            return _Outcome(body=decode(content, resp, method, path))
         error = error_for_status(
             status,
             content,
@@ -224,7 +235,7 @@ class Transport:
             retry_after=resp.headers.get("Retry-After"),
             now=self._wall(),
         )
-        if _looks_like_html(content, resp) and isinstance(error, ApiStatusError):
+        if looks_like_html(content, resp) and isinstance(error, ApiStatusError):
             error.hint = (error.hint or "") + "; the answer was an HTML page, check ARMOR_API_URL"
         retry_after = getattr(error, "retry_after", None)
         if retry_after is None and status == 503:
@@ -234,48 +245,6 @@ class Transport:
             retry=self.policy.retryable_status(method, status),
             retry_after=retry_after,
         )
-
-    def _read_bounded(self, resp: httpx.Response, method: str, path: str, deadline: float) -> bytes:
-        """The body, refused beyond ``max_response_bytes`` or when it is still trickling in at
-        ``deadline`` (a slow drip resets httpx's per-read timeout on every chunk)."""
-        declared = resp.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_response_bytes:
-            raise self._too_big(method, path, resp.status_code)
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in resp.iter_bytes():
-            if self._clock() > deadline:
-                raise httpx.ReadTimeout("the response body arrived too slowly")
-            total += len(chunk)
-            if total > self.max_response_bytes:
-                raise self._too_big(method, path, resp.status_code)
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-    def _too_big(self, method: str, path: str, status: int) -> ResponseFormatError:
-        limit_mb = self.max_response_bytes / (1024 * 1024)
-        return ResponseFormatError(
-            f"{method} {path} answered with more than {limit_mb:g} MB (HTTP {status})",
-            hint="use a smaller page size or filter; a proxy may be answering instead of the API",
-            status_code=status,
-            method=method,
-            url=path,
-        )
-
-    def _decode(self, content: bytes, resp: httpx.Response, method: str, path: str) -> Any:
-        if not content.strip():
-            return None
-        try:
-            return json.loads(content)
-        except (ValueError, UnicodeDecodeError) as exc:
-            what = "an HTML page" if _looks_like_html(content, resp) else "a body that is not JSON"
-            raise ResponseFormatError(
-                f"{method} {path} answered HTTP {resp.status_code} with {what}",
-                hint="a proxy or web page answered instead of the API; check ARMOR_API_URL",
-                status_code=resp.status_code,
-                method=method,
-                url=path,
-            ) from exc
 
     def _observe_rate_headers(self, headers: httpx.Headers) -> None:
         limit = _int_header(headers, "X-RateLimit-Limit")
@@ -290,19 +259,6 @@ class Transport:
         reset = _int_header(headers, "X-RateLimit-Reset")
         if reset is not None and self.limiter is not None:
             self.limiter.observe(remaining, reset - self._wall())
-
-    def _transport_error(self, method: str, path: str, exc: httpx.TransportError) -> ApiError:
-        cls = PlatformTimeout if isinstance(exc, httpx.TimeoutException) else TransportError
-        reason = type(exc).__name__ + (f": {exc}" if str(exc) else "")
-        key = self._key()
-        if key:  # an HTTP-layer error may quote the Authorization header
-            reason = reason.replace(key, "<api key>")
-        return cls(
-            f"{method} {path} got no answer from {self.base_url} ({reason})",
-            hint="check the network and ARMOR_API_URL; the platform may be down",
-            method=method,
-            url=path,
-        )
 
     def _budget_error(self, method: str, path: str, when: str) -> PlatformTimeout:
         if self.deadline is not None and self._clock() + 1e-3 >= self.deadline:
@@ -319,13 +275,6 @@ class Transport:
             url=path,
         )
 
-    def _exhausted(self, error: ApiError, delay: float) -> ApiError:
-        note = f"next retry in {delay:.1f}s would exceed the {self.policy.budget:g}s retry budget"
-        error.hint = f"{error.hint}; {note}" if error.hint else note
-        if isinstance(error, ApiStatusError):
-            return error
-        return PlatformTimeout(error.message, hint=error.hint, method=error.method, url=error.url)
-
 
 def _query_value(value: Any) -> str:
     if isinstance(value, bool):
@@ -339,8 +288,3 @@ def _int_header(headers: httpx.Headers, name: str) -> int | None:
         return int(float(value)) if value is not None else None
     except ValueError:
         return None
-
-
-def _looks_like_html(content: bytes, resp: httpx.Response) -> bool:
-    ctype = resp.headers.get("Content-Type", "").lower()
-    return "html" in ctype or content.lstrip()[:1] == b"<"

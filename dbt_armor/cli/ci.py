@@ -26,7 +26,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json, say, write_report
-from dbt_armor.errors import ExitCode, UsageError
+from dbt_armor.errors import CommandOutcome, UsageError
 from dbt_armor.timestamps import utc_now
 
 
@@ -73,7 +73,7 @@ def command(
     fmt: str,
     annotations: bool | None,
     api_url: str | None,
-) -> None:
+) -> CommandOutcome:
     """Report what a PR changes: upstream status, rule sync on merge, unmapped names, impact."""
     from dbt_armor.api import ArmorClient
     from dbt_armor.ci.collect import collect
@@ -134,5 +134,4 @@ def command(
         f"{len(report.unmapped)} unmapped",
         fmt,
     )
-    if report.failures:
-        raise SystemExit(int(ExitCode.BLOCKED))
+    return CommandOutcome.MERGE_BLOCKED if report.failures else CommandOutcome.OK

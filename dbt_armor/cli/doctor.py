@@ -23,12 +23,13 @@ from dbt_armor.errors import (
     ApiError,
     ArmorError,
     AuthenticationError,
+    CommandOutcome,
     ConfigError,
     DbtError,
-    ExitCode,
     ForbiddenError,
     TransportError,
     UsageError,
+    exit_code_for,
 )
 
 
@@ -61,27 +62,27 @@ def subprocess_engine(executable: str | None = None) -> dict[str, str]:
     return {"engine": f"{exe}: {found.describe()} (subprocess)", "ok": "yes"}
 
 
-def check_platform(settings: Any) -> tuple[dict[str, Any], int]:
-    """Probe the platform with read calls only; returns (facts, exit code)."""
+def check_platform(settings: Any) -> tuple[dict[str, Any], CommandOutcome]:
+    """Probe the platform with read calls only; returns (facts, outcome)."""
     from dbt_armor.api import ArmorClient
 
     facts: dict[str, Any] = {"reachable": "no", "scope": "unknown", "rate_limit": "unknown"}
     if settings.api_key is None:
         facts["problem"] = str(_no_key(settings))
-        return facts, int(ExitCode.USAGE)
+        return facts, CommandOutcome.USAGE
     budget = min(settings.timeout, 15.0)
     with ArmorClient.from_settings(settings, max_retries=1, retry_budget=budget) as client:
         try:
             summary = client.freshness.summary()
         except (AuthenticationError, ForbiddenError) as exc:
             facts.update(reachable="yes", problem=str(exc))
-            return facts, int(ExitCode.USAGE)
+            return facts, CommandOutcome.USAGE
         except TransportError as exc:
             facts["problem"] = str(exc)
-            return facts, int(ExitCode.PLATFORM_UNAVAILABLE)
+            return facts, CommandOutcome.UNREACHABLE
         except ApiError as exc:
             facts.update(reachable="error", problem=str(exc))
-            return facts, int(ExitCode.PLATFORM_UNAVAILABLE)
+            return facts, CommandOutcome.UNREACHABLE
         facts["reachable"] = "yes"
         facts["assets"] = summary.total_assets
         try:
@@ -100,7 +101,7 @@ def check_platform(settings: Any) -> tuple[dict[str, Any], int]:
         if limit is not None and facts["rate_limit"] == "unknown":
             facts["rate_limit"] = f"{limit}/min (X-RateLimit-Limit)"
         facts["requests"] = client.stats.requests
-    return facts, int(ExitCode.OK)
+    return facts, CommandOutcome.OK
 
 
 def _no_key(settings: Any) -> ConfigError:
@@ -162,19 +163,19 @@ def _render_text(report: dict[str, Any]) -> None:
 )
 @api_url_option("Override the API URL (else ARMOR_API_URL / files).")
 @output_format_option()
-def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
+def command(project_dir: Path | None, api_url: str | None, fmt: str) -> CommandOutcome:
     """Show configuration, connectivity, key scope, rate limit and the dbt engine."""
     from dbt_armor.config import resolve_settings
 
     project = project_dir if project_dir is not None else Path.cwd()
     report: dict[str, Any] = {"problems": [], "warnings": []}
-    code = int(ExitCode.OK)
+    outcome = CommandOutcome.OK
     try:
         settings = resolve_settings({"api_url": api_url}, os.environ, project, None)
     except ArmorError as exc:
         settings = None
         report["problems"].append(str(exc))
-        code = int(ExitCode.USAGE)
+        outcome = CommandOutcome.USAGE
     if settings is not None:
         invocation = project_invocation(project_dir, None)
         target = invocation.target
@@ -183,12 +184,12 @@ def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
             ("dbt target", target.value or "(unknown)", target.note or target.origin),
         ]
         report["warnings"] = list(settings.warnings)
-        facts, code = check_platform(settings)
+        facts, outcome = check_platform(settings)
         if "problem" in facts:
             report["problems"].append(facts.pop("problem"))
         report["platform"] = facts
     report["dbt"] = dbt_engine()
-    report["exit_code"] = code
+    report["exit_code"] = int(exit_code_for(outcome))
     if fmt == "json":
         out = dict(report)
         out["config"] = [
@@ -198,4 +199,4 @@ def command(project_dir: Path | None, api_url: str | None, fmt: str) -> int:
         emit_json("doctor", out)
     else:
         _render_text(report)
-    return code
+    return outcome

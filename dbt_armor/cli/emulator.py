@@ -22,7 +22,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import say
-from dbt_armor.errors import ManifestError, UsageError
+from dbt_armor.errors import CommandOutcome, ManifestError, UsageError
 from dbt_armor.files import write_atomic
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def command(
     freshness_cache: float,
     check_interval: float | None,
     fmt: str,
-) -> None:
+) -> CommandOutcome:
     """Run the local AnomalyArmor-compatible server (loopback only) until interrupted."""
     from dbt_armor.emulator import EmulatorConfig, EmulatorServer
     from dbt_armor.emulator.seeding import load_fixture, register_manifest
@@ -185,6 +185,7 @@ def command(
         if url_file is not None:
             url_file.unlink(missing_ok=True)
         say("emulator stopped", fmt)
+    return CommandOutcome.OK
 
 
 def _warehouse(spec: str) -> Path | str:

@@ -16,7 +16,7 @@ import click
 from rich.console import Console
 
 from dbt_armor.cli.options import FILE, api_url_option, format_option, manifest_option
-from dbt_armor.errors import UsageError
+from dbt_armor.errors import CommandOutcome, UsageError
 
 PASS_THROUGH = {
     "ignore_unknown_options": True,
@@ -104,7 +104,7 @@ def narrow_for_wrapper(
 @api_url_option()
 @click.argument("dbt_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
-def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> int:
+def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> CommandOutcome:
     """Source freshness from the platform (no warehouse query); dbt selection flags apply."""
     from dbt_armor.api.client import ArmorClient
     from dbt_armor.config import resolve_settings
@@ -167,7 +167,7 @@ def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> in
         payload["platform_requests"] = requests
         payload["warehouse_queries"] = 0
         click.echo(json.dumps(payload, indent=2))
-        return 0
+        return CommandOutcome.OK
     console = Console(highlight=False)
     for entry in doc.document["results"]:
         src = manifest.sources[entry["unique_id"]]
@@ -190,4 +190,4 @@ def command(ctx: click.Context, /, dbt_args: tuple[str, ...], **opts: Any) -> in
         f"{requests} platform request(s), 0 warehouse queries",
         markup=False,
     )
-    return 0
+    return CommandOutcome.OK

@@ -20,7 +20,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json, progress_interval
-from dbt_armor.errors import UsageError
+from dbt_armor.errors import CommandOutcome, UsageError
 
 
 @click.group(name="lineage")
@@ -65,7 +65,7 @@ def publish_cmd(
     sync_to_catalog: bool,
     api_url: str | None,
     fmt: str,
-) -> None:
+) -> CommandOutcome:
     """Upload the project's lineage to its data source; skipped when unchanged."""
     from dbt_armor.config import resolve_settings
     from dbt_armor.lineage import publish
@@ -104,3 +104,4 @@ def publish_cmd(
         emit_json("lineage publish", outcome.to_json())
     else:
         click.echo(outcome.summary())
+    return CommandOutcome.OK

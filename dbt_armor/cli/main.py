@@ -1,7 +1,8 @@
 """The ``dbt-armor`` click group. Subcommands are imported lazily so ``--help`` stays fast.
 
 Each subcommand lives in ``dbt_armor/cli/<module>.py`` and exposes a click command named
-``command``. Exceptions from the ArmorError tree become one line on stderr and their exit code.
+``command``. A command returns its typed outcome and this module alone ends the process, with
+the code ``errors.exit_code_for`` gives it; an ArmorError becomes one line on stderr and its code.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import click
 
 from dbt_armor import __version__
-from dbt_armor.errors import ArmorError, ExitCode
+from dbt_armor.errors import ArmorError, CommandOutcome, exit_code_for, process_exit_code
 
 # command name -> (module, short help). The wrapper commands share one module.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> Any:
     # default generation-0 threshold (700) makes the cyclic GC a large share of CPU time.
     gc.set_threshold(50_000, 20, 20)
     try:
-        code = cli.main(
+        returned = cli.main(
             args=argv, prog_name="dbt-armor", standalone_mode=False, obj={"started": STARTED}
         )
     except ArmorError as exc:
@@ -140,11 +141,11 @@ def main(argv: list[str] | None = None) -> Any:
         _exit(int(exc.exit_code), argv is None)
     except click.exceptions.Abort:
         click.echo("dbt-armor: aborted", err=True)
-        sys.exit(130)
+        sys.exit(int(exit_code_for(CommandOutcome.INTERRUPTED)))
     except click.ClickException as exc:
         exc.show()
-        sys.exit(ExitCode.USAGE)
+        sys.exit(int(exit_code_for(CommandOutcome.USAGE)))
     except KeyboardInterrupt:
         click.echo("dbt-armor: interrupted", err=True)
-        sys.exit(130)
-    _exit(int(code) if isinstance(code, int) else 0, argv is None)
+        sys.exit(int(exit_code_for(CommandOutcome.INTERRUPTED)))
+    _exit(process_exit_code(returned), argv is None)

@@ -21,7 +21,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json
-from dbt_armor.errors import ApiStatusError, AuthenticationError, ForbiddenError
+from dbt_armor.errors import ApiStatusError, AuthenticationError, CommandOutcome, ForbiddenError
 
 if TYPE_CHECKING:
     from dbt_armor.api.client import ArmorClient
@@ -70,7 +70,7 @@ def command(
     fmt: str,
     check: bool,
     api_url: str | None,
-) -> int:
+) -> CommandOutcome:
     """Show how dbt nodes map to platform qualified names (data_source.database.schema.table)."""
     from dbt_armor.config import resolve_settings
     from dbt_armor.project import NameResolver, load_manifest
@@ -104,7 +104,7 @@ def command(
     else:  # one line saying which target and data source the names are for, then the table
         click.echo(naming_line("map", invocation, resolver), err=True)
         _print_table(rows, check, len(findings))
-    return 1 if findings else 0
+    return CommandOutcome.FINDINGS if findings else CommandOutcome.OK
 
 
 def _known_names(client: ArmorClient, names: Iterable[QualifiedName]) -> set[str]:

@@ -25,6 +25,8 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json, progress_interval
+from dbt_armor.errors import CommandOutcome, UsageError
+from dbt_armor.files import write_atomic
 
 _path = click.Path(path_type=Path)
 
@@ -185,7 +187,7 @@ def command() -> None:
     is_flag=True,
     help="Exit 1 when the plan has any change (CI drift check).",
 )
-def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> int:
+def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> CommandOutcome:
     """Show what apply would change on the platform."""
     from dbt_armor.sync import plan_json
     from dbt_armor.sync.render import print_plan
@@ -194,14 +196,22 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
     with ctx.client() as client:
         plan = ctx.manifest_and_plan(client)
     if out is not None:
-        out.write_text(plan_json.dumps(plan), encoding="utf-8")
+        try:
+            write_atomic(out, plan_json.dumps(plan))
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write the plan to {out}: {exc.strerror or exc}",
+                hint="pass --out a file path in a writable directory",
+            ) from None
     if fmt == "json":
         click.echo(plan_json.dumps(plan), nl=False)
     else:
         print_plan(plan, _console(), verbose=opts["verbose"])
         if out is not None:
             _console().print(f"Plan written to {out}; apply it with `dbt-armor sync apply {out}`.")
-    return 1 if fail_on_changes and plan.has_changes else 0
+    if fail_on_changes and plan.has_changes:
+        return CommandOutcome.DRIFT
+    return CommandOutcome.OK
 
 
 @command.command(name="apply")
@@ -217,7 +227,7 @@ def plan_cmd(out: Path | None, fmt: str, fail_on_changes: bool, **opts: Any) -> 
     "[default: sync.apply_budget, or 900].",
 )
 @output_format_option()
-def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int:
+def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> CommandOutcome:
     """Apply a saved plan (refused if the platform changed since), or plan and apply now.
 
     Every change is checked against the live platform first: a change naming a rule that
@@ -265,7 +275,7 @@ def apply_cmd(plan_file: Path | None, prune: bool, fmt: str, **opts: Any) -> int
         emit_json("sync apply", _apply_json(result, seconds, requests))
     else:
         print_result(result, out, seconds, requests)
-    return 0
+    return CommandOutcome.OK
 
 
 def _apply_json(result: Any, seconds: float, requests: int) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dbt_armor.cli.options import (
     target_option,
 )
 from dbt_armor.cli.output import emit_json, say
-from dbt_armor.errors import ArmorError, ExitCode
+from dbt_armor.errors import ArmorError, CommandOutcome, exit_code_for
 
 if TYPE_CHECKING:
     from dbt_armor.validation import Finding, SyncSummary
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @click.option("-v", "--verbose", is_flag=True, help="Also list every test that would be synced.")
 def command(
     project_dir: Path, manifest_path: Path | None, target: str | None, fmt: str, verbose: bool
-) -> int:
+) -> CommandOutcome:
     """Check the project's dbt-armor configuration offline: no API key, no network."""
     from dbt_armor import validation as v
     from dbt_armor.config import Settings, resolve_settings
@@ -60,13 +60,15 @@ def command(
         sync, sync_warnings = v.check_sync(manifest, resolver)
         findings += sync_warnings
     errors = sum(f.level == "error" for f in findings)
-    code = ExitCode.USAGE if not manifest_ok else 1 if errors else ExitCode.OK
+    outcome = CommandOutcome.FINDINGS if errors else CommandOutcome.OK
+    if not manifest_ok:
+        outcome = CommandOutcome.USAGE
     if fmt == "json":
         emit_json(
             "validate",
             {
-                "ok": code == ExitCode.OK,
-                "exit_code": int(code),
+                "ok": outcome is CommandOutcome.OK,
+                "exit_code": int(exit_code_for(outcome)),
                 "manifest": str(path),
                 "errors": errors,
                 "warnings": len(findings) - errors,
@@ -76,7 +78,7 @@ def command(
         )
     else:
         _print(findings, sync, verbose, fmt)
-    return int(code)
+    return outcome
 
 
 def _print(findings: list[Finding], sync: SyncSummary, verbose: bool, fmt: str) -> None:

@@ -85,18 +85,17 @@ def kept_by_rule(
 
 
 def _explicit(
-    user: UserSelection, project_dir: Path, selectors: Mapping[str, str], selected: frozenset[str]
+    user: UserSelection,
+    yaml_selectors: Mapping[str, Any],
+    selectors: Mapping[str, str],
+    selected: frozenset[str],
 ) -> list[str] | None:
-    """The selection as explicit selectors when dbt would apply a YAML selector."""
-    from dbt_armor.gate.pipeline import _DEFAULT_SELECTOR
+    """The selection as explicit selectors when dbt would apply a YAML selector (``--selector``,
+    or the manifest's ``default: true`` one when no --select/--exclude was given)."""
+    from dbt_armor.project.selectors import choose_selector
 
-    default = False
-    if not user.select and not user.exclude and user.selector is None:
-        for name in ("selectors.yml", "selectors.yaml"):
-            file = project_dir / name
-            if file.is_file() and _DEFAULT_SELECTOR.search(file.read_text(errors="replace")):
-                default = True
-    if user.selector is None and not default:
+    chosen = choose_selector(yaml_selectors, user.selector, user.select, user.exclude)
+    if chosen is None:
         return None
     return sorted(selectors.get(uid, uid) for uid in selected)
 
@@ -121,7 +120,6 @@ def narrow_to_new_data(
     dbt_args = list(invocation.argv)
     command = invocation.command
     target = invocation.target.value
-    project_dir = invocation.project_dir
     user = split_selection(dbt_args)
     if user.state is not None:
         raise UsageError(
@@ -169,7 +167,7 @@ def narrow_to_new_data(
             "selected (first run)",
         )
         return NewData(list(dbt_args), 0, state_dir, current, True, summary)
-    explicit = _explicit(user, project_dir, prepared.selectors, prepared.selected)
+    explicit = _explicit(user, prepared.manifest.selectors, prepared.selectors, prepared.selected)
     args = narrowed_args(
         user,
         state_dir=str(state_dir),

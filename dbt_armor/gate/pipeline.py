@@ -6,7 +6,6 @@ models itself; every file it writes is written once.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,28 +62,24 @@ def _selectors(manifest: Manifest, selection: Selection) -> dict[str, str]:
     return out
 
 
-_DEFAULT_SELECTOR = re.compile(r"^\s*-?\s*default\s*:", re.M)
-
-
 def _select_everything(
     invocation: Invocation, manifest: Manifest
 ) -> tuple[frozenset[str], dict[str, str]] | None:
     """With no selection flags dbt selects every node of the command's resource types: take
     them from the manifest instead of asking ``dbt ls``. None when ls is needed (a selection
-    flag, or a selectors.yml that may declare a default selector).
+    flag, or a YAML selector declared ``default: true``, which dbt then applies).
     """
     from dbt_armor.dbt.args import SELECTION_FLAGS, SELECTION_SWITCHES
     from dbt_armor.project.select import Selector
+    from dbt_armor.project.selectors import default_selector
 
     args = invocation.args
     flags = {a.partition("=")[0] for a in args.argv if a.startswith("-")}
     flags |= {a[:2] for a in args.argv if a[:2] in ("-s", "-m") and not a.startswith("--")}
     if flags & (set(SELECTION_FLAGS) | SELECTION_SWITCHES):
         return None
-    for name in ("selectors.yml", "selectors.yaml"):
-        file = invocation.project_dir / name
-        if file.is_file() and _DEFAULT_SELECTOR.search(file.read_text(errors="replace")):
-            return None
+    if default_selector(manifest.selectors) is not None:
+        return None
     chosen = Selector(manifest).select((), (), args.resource_types, args.exclude_resource_types)
     return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import msgspec
 
-from dbt_armor.project.nodes import DependsOn, TestMetadata, _Armored, _Base
+from dbt_armor.project.configs import DependsOn, TestMetadata, _Base
+from dbt_armor.project.nodes import _Armored
 
 
 class DisabledConfig(_Base):

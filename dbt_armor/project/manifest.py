@@ -16,23 +16,20 @@ from typing import Any
 import msgspec
 
 from dbt_armor.errors import ManifestError
-from dbt_armor.project.inactive import DisabledConfig, DisabledNode, UnitTest, UnitTestConfig
-from dbt_armor.project.nodes import (
+from dbt_armor.project.configs import (
     Checksum,
     DependsOn,
-    Exposure,
     ExposureOwner,
     FreshnessRule,
-    Node,
     NodeConfig,
     Quoting,
-    Source,
     SourceConfig,
     TestMetadata,
     Threshold,
-    _as_dict,
     _Base,
 )
+from dbt_armor.project.inactive import DisabledConfig, DisabledNode, UnitTest, UnitTestConfig
+from dbt_armor.project.nodes import Exposure, Node, Source, _as_dict
 
 __all__ = [
     "Checksum",
@@ -103,7 +100,11 @@ class Manifest(_Base, kw_only=True):
     )
     raw_unit_tests: dict[str, UnitTest] | None = msgspec.field(default=None, name="unit_tests")
     parent_map: dict[str, list[str]] | None = None
-    child_map: dict[str, list[str]] | None = None
+    # Only ci and the descendant walks read child_map: kept as bytes, decoded on first use.
+    raw_child_map: msgspec.Raw = msgspec.field(default=msgspec.Raw(b"null"), name="child_map")
+    parsed_child_map: dict[str, list[str]] | None = msgspec.field(
+        default=None, name="__armor_parsed_child_map__"
+    )
     raw_selectors: dict[str, Any] | None = msgspec.field(default=None, name="selectors")
     path: str = ""
     warning: str | None = None
@@ -111,6 +112,19 @@ class Manifest(_Base, kw_only=True):
     @property
     def adapter_type(self) -> str | None:
         return self.metadata.adapter_type
+
+    @property
+    def child_map(self) -> dict[str, list[str]]:
+        """unique_id -> children, as dbt wrote it ({} when the manifest has none or null)."""
+        if self.parsed_child_map is None:
+            try:
+                self.parsed_child_map = _CHILD_MAP.decode(self.raw_child_map) or {}
+            except msgspec.DecodeError as exc:
+                raise ManifestError(
+                    f"{self.path or 'manifest'}: child_map does not have the expected shape: {exc}",
+                    hint="regenerate the manifest with `dbt parse`",
+                ) from None
+        return self.parsed_child_map
 
     @property
     def selectors(self) -> dict[str, Any]:
@@ -146,6 +160,7 @@ class Manifest(_Base, kw_only=True):
 
 
 _DECODER = msgspec.json.Decoder(type=Manifest)
+_CHILD_MAP = msgspec.json.Decoder(dict[str, list[str]] | None)
 _PROBE = msgspec.json.Decoder(type=Any)
 
 

@@ -1,4 +1,5 @@
-"""Typed structs for the manifest entries dbt-armor reads: nodes, sources, exposures, configs.
+"""Typed structs for the manifest entries dbt-armor reads: nodes, sources, exposures (the small
+values inside them, configs and checksums, are in ``project.configs``).
 
 Owns normalising dbt's quirks per entry (null-dict freshness, config.meta vs meta, severity
 case, tags as str or list). Must not read files, talk HTTP or know about the platform.
@@ -11,6 +12,18 @@ from typing import Any
 import msgspec
 
 from dbt_armor.errors import ManifestError
+from dbt_armor.project.configs import (
+    Checksum,
+    DependsOn,
+    ExposureOwner,
+    FreshnessRule,
+    NodeConfig,
+    Quoting,
+    SourceConfig,
+    TestMetadata,
+    _Base,
+    _MetaOnlyConfig,
+)
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -32,74 +45,9 @@ def _as_tags(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-class _Base(msgspec.Struct, forbid_unknown_fields=False):
-    pass
-
-
 _EMPTY_CONFIG = msgspec.Raw(b"{}")
+_NULL = msgspec.Raw(b"null")
 _PARSED_CONFIG = "__armor_parsed_config__"  # a JSON name no artifact uses: set after decoding
-
-
-class Threshold(_Base):
-    count: int | None = None
-    period: str | None = None
-
-    @property
-    def configured(self) -> bool:
-        return self.count is not None and self.period is not None
-
-
-class FreshnessRule(_Base):
-    """A source's dbt freshness: warn/error thresholds. ``None`` thresholds are not configured."""
-
-    warn_after: Threshold | None = None
-    error_after: Threshold | None = None
-    filter: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.warn_after is not None and not self.warn_after.configured:
-            self.warn_after = None
-        if self.error_after is not None and not self.error_after.configured:
-            self.error_after = None
-
-    @property
-    def configured(self) -> bool:
-        return self.warn_after is not None or self.error_after is not None
-
-
-class Quoting(_Base):
-    database: bool | None = None
-    schema: bool | None = None
-    identifier: bool | None = None
-
-
-class DependsOn(_Base):
-    nodes: list[str] = msgspec.field(default_factory=list)
-
-
-class TestMetadata(_Base):
-    name: str = ""
-    kwargs: dict[str, Any] = msgspec.field(default_factory=dict)
-    namespace: str | None = None
-
-
-class Checksum(_Base):
-    name: str = ""
-    checksum: str = ""
-
-
-class NodeConfig(_Base):
-    materialized: str | None = None
-    enabled: bool = True
-    meta: dict[str, Any] | None = None
-    severity: str | None = None
-    where: str | None = None
-    warn_if: str | None = None
-    error_if: str | None = None
-    fail_calc: str | None = None
-    tags: list[str] | str | None = None
-    store_failures: bool | None = None
-    quoting: Quoting | None = None
 
 
 class _Armored(_Base):
@@ -158,11 +106,33 @@ class Node(_Armored, kw_only=True):
     raw_config: msgspec.Raw = msgspec.field(default=_EMPTY_CONFIG, name="config")
     parsed_config: NodeConfig | None = msgspec.field(default=None, name=_PARSED_CONFIG)
     depends_on: DependsOn = msgspec.field(default_factory=DependsOn)
-    test_metadata: TestMetadata | None = None
+    # Read by sync (test_metadata) and ci (checksum) only: kept as the manifest's bytes and
+    # decoded on first use, so gate, map and lineage never build them (half the nodes are tests).
+    raw_test_metadata: msgspec.Raw = msgspec.field(default=_NULL, name="test_metadata")
     attached_node: str | None = None
     column_name: str | None = None
     file_key_name: str | None = None
-    checksum: Checksum | None = None
+    raw_checksum: msgspec.Raw = msgspec.field(default=_NULL, name="checksum")
+    lazy: dict[str, Any] | None = msgspec.field(default=None, name="__armor_lazy_fields__")
+
+    @property
+    def test_metadata(self) -> TestMetadata | None:
+        """A generic test's name, arguments and namespace (None for other nodes)."""
+        found: TestMetadata | None = self._lazy("test_metadata", _TEST_METADATA)
+        return found
+
+    @property
+    def checksum(self) -> Checksum | None:
+        """dbt's checksum of the node's file (ci's state comparison)."""
+        found: Checksum | None = self._lazy("checksum", _CHECKSUM)
+        return found
+
+    def _lazy(self, name: str, decoder: msgspec.json.Decoder[Any]) -> Any:
+        cache = self.lazy = self.lazy if self.lazy is not None else {}
+        if name not in cache:
+            raw = getattr(self, f"raw_{name}")
+            cache[name] = _decode_field(decoder, raw, self.unique_id, name)
+        return cache[name]
 
     @property
     def config(self) -> NodeConfig:
@@ -197,14 +167,6 @@ class Node(_Armored, kw_only=True):
     @property
     def is_generic_test(self) -> bool:
         return self.resource_type == "test" and self.test_metadata is not None
-
-
-class SourceConfig(_Base):
-    enabled: bool = True
-    meta: dict[str, Any] | None = None
-    freshness: FreshnessRule | None = None
-    loaded_at_field: str | None = None
-    tags: list[str] | str | None = None
 
 
 class Source(_Armored, kw_only=True):
@@ -253,16 +215,6 @@ class Source(_Armored, kw_only=True):
         return bytes(self.raw_config)
 
 
-class ExposureOwner(_Base):
-    name: str | None = None
-    email: str | None = None
-
-
-class _MetaOnlyConfig(_Base):
-    meta: dict[str, Any] | None = None
-    enabled: bool = True
-
-
 class Exposure(_Armored, kw_only=True):
     """An exposure (dashboard, application...) from ``manifest.exposures``."""
 
@@ -286,14 +238,23 @@ class Exposure(_Armored, kw_only=True):
 
 _NODE_CONFIG = msgspec.json.Decoder(NodeConfig)
 _SOURCE_CONFIG = msgspec.json.Decoder(SourceConfig)
+_TEST_METADATA = msgspec.json.Decoder(TestMetadata | None)
+_CHECKSUM = msgspec.json.Decoder(Checksum | None)
+
+
+def _decode_field(
+    decoder: msgspec.json.Decoder[Any], raw: msgspec.Raw, unique_id: str, name: str
+) -> Any:
+    """Decode one lazily kept field of a node; a wrong shape is a one-line ManifestError."""
+    try:
+        return decoder.decode(raw)
+    except msgspec.DecodeError as exc:
+        raise ManifestError(
+            f"{unique_id}: {name} does not have the expected shape: {exc}",
+            hint="regenerate the manifest with `dbt parse`",
+        ) from None
 
 
 def _decode_config(decoder: msgspec.json.Decoder[Any], entry: Node | Source) -> Any:
     """Decode one entry's raw ``config``; a wrong shape is a one-line ManifestError."""
-    try:
-        return decoder.decode(entry.raw_config)
-    except msgspec.DecodeError as exc:
-        raise ManifestError(
-            f"{entry.unique_id}: config does not have the expected shape: {exc}",
-            hint="regenerate the manifest with `dbt parse`",
-        ) from None
+    return _decode_field(decoder, entry.raw_config, entry.unique_id, "config")

@@ -62,6 +62,7 @@ class Progress:
         self._done = 0
         self._total: int | None = None
         self._status = ""
+        self._begun = False  # start() called: the work began (else no closing line)
         self._started = clock()
         self._last = float("-inf")
         self._last_text = ""
@@ -136,7 +137,7 @@ class Progress:
             self._bar.stop()
             return
         with self._lock:
-            if not getattr(self, "_begun", False):  # refused before any work began: no line
+            if not self._begun:  # refused before any work began: no line
                 return
             final = line(
                 self.label, self._done, self._total, self._clock() - self._started, self._status

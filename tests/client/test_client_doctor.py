@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from dbt_armor.cli.doctor import command, dbt_engine
+from dbt_armor.errors import process_exit_code
 
 KEY = "aa_test_doctordoctordoctordoctordoctor9876"
 
@@ -73,7 +74,7 @@ def _run(args: list[str], env: dict[str, str], home: Path) -> tuple[int, str]:
     result = runner.invoke(
         command, args, env=full_env, standalone_mode=False, catch_exceptions=False
     )
-    return int(result.return_value), result.output
+    return process_exit_code(result.return_value), result.output
 
 
 def test_healthy_setup_reports_everything_and_only_reads(server: str, tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from project_copy import DbtProject, copy_project
 
 from dbt_armor.cli.main import cli
+from dbt_armor.errors import process_exit_code
 
 pytestmark = pytest.mark.e2e
 
@@ -64,7 +65,7 @@ def _validate(project: DbtProject, *args: str) -> tuple[int, dict[str, Any]]:
         standalone_mode=False,
     )
     assert result.exception is None, result.exception
-    return int(result.return_value), json.loads(result.stdout)
+    return process_exit_code(result.return_value), json.loads(result.stdout)
 
 
 def _messages(doc: dict[str, Any]) -> list[str]:
@@ -156,6 +157,6 @@ def test_table_output_lists_problems_then_the_verdict(parsed: DbtProject, tmp_pa
         cli, ["validate", "--project-dir", str(project.path)], standalone_mode=False
     )
     lines = result.stdout.splitlines()
-    assert result.return_value == 1
+    assert process_exit_code(result.return_value) == 1
     assert lines[0].startswith("error: config:") and "naming.case" in lines[0]
     assert lines[-1] == "dbt-armor validate: invalid: 1 error(s), 0 warning(s)"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 import dbt_armor.dbt as dbt_pkg
@@ -67,7 +68,12 @@ class RecordingInvoker(DbtInvoker):
     def _parse(self, args: DbtArgs) -> None:
         target = self.target_dir(args)
         target.mkdir(parents=True, exist_ok=True)
-        (target / "manifest.json").write_text(json.dumps(_manifest()))
+        doc = _manifest()
+        selectors = target.parent / "selectors.yml"
+        if selectors.is_file():  # as dbt's parse does: every YAML selector, by name
+            listed = yaml.safe_load(selectors.read_text())["selectors"]
+            doc["selectors"] = {sel["name"]: sel for sel in listed}
+        (target / "manifest.json").write_text(json.dumps(doc))
 
     def _select(self, args: DbtArgs) -> Selection:
         RecordingInvoker.calls.append(("select", args.resource_types))
@@ -161,6 +167,11 @@ def test_dbt_ls_runs_only_when_something_is_selected_explicitly(fake_dbt: Path) 
         "    definition: {method: tag, value: nightly}\n"
     )
     assert selects([]) == 1  # dbt would apply the default selector: let it
+    (fake_dbt / "selectors.yml").write_text(
+        "selectors:\n  - name: nightly\n    default: false\n"
+        "    definition: {method: tag, value: nightly}\n"
+    )
+    assert selects([]) == 0  # declared, but not the default: everything, from the manifest
 
 
 def test_json_mode_keeps_stdout_for_the_json(

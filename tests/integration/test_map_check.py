@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dbt_armor.cli.map import command
 from dbt_armor.emulator import EmulatorServer
+from dbt_armor.errors import process_exit_code
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 
@@ -24,11 +25,12 @@ def _project(tmp_path: Path, emulator: EmulatorServer) -> Path:
     return tmp_path
 
 
-def _check(project: Path, api_key: str, *extra: str) -> tuple[int, str, Any]:
+def _check(project: Path, api_key: str, *extra: str) -> tuple[int | None, str, Any]:
     args = ["--project-dir", str(project), "--check", *extra]
     env = {"HOME": str(project), "ARMOR_API_KEY": api_key, "ARMOR_API_URL": None}
     result = CliRunner().invoke(command, args, standalone_mode=False, env=env)
-    return result.return_value, result.output, result.exception
+    code = None if result.return_value is None else process_exit_code(result.return_value)
+    return code, result.output, result.exception
 
 
 def test_check_explains_each_unresolved_name(

@@ -107,3 +107,20 @@ def test_manifest_older_than_a_project_file_is_warned(
     code, _, err = run(capsys, "plan", "--project-dir", str(project))
     assert code == 0
     assert f"older than {Path('models') / 'schema.yml'}; run `dbt parse`" in err
+
+
+def test_plan_out_is_written_whole_or_not_at_all(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pd = ["--project-dir", str(project)]
+    plan_file = project / "new" / "dir" / "plan.json"  # directories are created
+    code, _, err = run(capsys, "plan", *pd, "--out", str(plan_file))
+    assert code == 0, err
+    assert json.loads(plan_file.read_text())["schema_version"] == 1
+    assert [p.name for p in plan_file.parent.iterdir()] == ["plan.json"]  # no temp file left
+    blocked = project / "is_a_dir"
+    (blocked / "inside").mkdir(parents=True)
+    code, _, err = run(capsys, "plan", *pd, "--out", str(blocked))
+    assert code == 2 and "cannot write the plan to" in err and "Traceback" not in err
+    assert [p.name for p in blocked.iterdir()] == ["inside"]  # nothing half-written beside it
+    assert [p.name for p in project.iterdir() if p.name.startswith(".")] == []

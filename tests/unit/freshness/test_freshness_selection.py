@@ -61,3 +61,17 @@ def test_the_default_state_is_one_folder_per_command_target_and_selection(tmp_pa
         state("build", "dev", ["--selector", "nightly"]),
     }
     assert base not in others and len(others) == 5
+
+
+def test_a_yaml_selector_in_force_is_replaced_by_the_nodes_it_chose() -> None:
+    from dbt_armor.freshness.new_data import _explicit
+
+    chosen = frozenset({"model.shop.a", "model.shop.b"})
+    names = {"model.shop.a": "shop.a", "model.shop.b": "shop.b"}
+    default = {"nightly": {"name": "nightly", "default": True, "definition": {}}}
+    declared = {"nightly": {"name": "nightly", "default": False, "definition": {}}}
+    assert _explicit(split_selection([]), default, names, chosen) == ["shop.a", "shop.b"]
+    assert _explicit(split_selection([]), declared, names, chosen) is None
+    assert _explicit(split_selection(["-s", "a"]), default, names, chosen) is None
+    named = split_selection(["--selector", "nightly"])
+    assert _explicit(named, declared, names, chosen) == ["shop.a", "shop.b"]

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from dbt_armor.cli.map import command
-from dbt_armor.errors import ManifestError
+from dbt_armor.errors import ManifestError, process_exit_code
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "manifests"
 
@@ -27,7 +27,7 @@ def _run(args: list[str], home: Path) -> tuple[int, str, BaseException | None]:
     runner = CliRunner()
     env = {"HOME": str(home), "ARMOR_API_KEY": None, "ARMOR_API_URL": None}
     result = runner.invoke(command, args, standalone_mode=False, env=env)
-    return result.return_value, result.output, result.exception
+    return process_exit_code(result.return_value), result.output, result.exception
 
 
 def test_json_output_is_a_stable_sorted_list(project: Path) -> None:
@@ -84,6 +84,6 @@ def test_future_manifest_warns_on_stderr(project: Path) -> None:
     args = ["--manifest", str(FIXTURES / "future_v13.json"), "--format", "json"]
     runner = CliRunner()
     result = runner.invoke(command, args, standalone_mode=False, env={"HOME": str(project)})
-    assert result.return_value == 0
+    assert process_exit_code(result.return_value) == 0
     assert "v13" in result.stderr
     json.loads(result.stdout)

@@ -262,3 +262,32 @@ def test_a_config_of_the_wrong_shape_is_one_line_naming_the_node() -> None:
     node = decode_manifest(json.dumps(doc).encode()).nodes["model.shop.stg_orders"]
     with pytest.raises(ManifestError, match=r"model\.shop\.stg_orders: config"):
         _ = node.config
+
+
+def test_fields_few_commands_read_are_decoded_on_first_use() -> None:
+    doc = json.loads((FIXTURES / "integration_v12.json").read_text())
+    test_id = next(u for u, n in doc["nodes"].items() if n.get("test_metadata"))
+    model_id = "model.armor_shop.stg_orders"
+    typed = decode_manifest(json.dumps(doc).encode())
+    assert typed.nodes[test_id].test_metadata == typed.nodes[test_id].test_metadata is not None
+    assert typed.nodes[test_id].test_metadata.name == doc["nodes"][test_id]["test_metadata"]["name"]
+    assert typed.nodes[model_id].test_metadata is None
+    checksum = typed.nodes[model_id].checksum
+    assert checksum is not None
+    assert checksum.checksum == doc["nodes"][model_id]["checksum"]["checksum"]
+    assert typed.child_map == doc["child_map"]
+    # a wrong shape in one of them does not stop the commands that never read it
+    doc["nodes"][test_id]["test_metadata"] = ["not", "an", "object"]
+    doc["nodes"][model_id]["checksum"] = 7
+    doc["child_map"] = {"x": "not a list"}
+    typed = decode_manifest(json.dumps(doc).encode(), "m.json")
+    assert typed.nodes[model_id].fqn == doc["nodes"][model_id]["fqn"]
+    for read in (
+        lambda: typed.nodes[test_id].test_metadata,
+        lambda: typed.nodes[model_id].checksum,
+        lambda: typed.child_map,
+    ):
+        with pytest.raises(ManifestError, match="does not have the expected shape"):
+            read()
+    doc["child_map"] = None
+    assert decode_manifest(json.dumps(doc).encode()).child_map == {}

@@ -46,3 +46,16 @@ def test_status_only_work_and_no_duplicate_closing_line() -> None:
         clock.now += 3.0
         bar.status("job j1 running")
     assert out == ["waiting: working, 0s elapsed", "waiting: job j1 running, 3s elapsed"]
+
+
+def test_work_refused_before_it_began_prints_nothing() -> None:
+    clock, out = Clock(), []
+    try:
+        with Progress("applying", None, clock=clock, write=out.append):
+            raise RuntimeError("the plan was refused")
+    except RuntimeError:
+        pass
+    assert out == []
+    with Progress("applying", None, clock=clock, write=out.append) as bar:
+        bar.start(0)
+    assert out == ["applying: 0/0, 0.0/s, done in 0s"]
