@@ -21,16 +21,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 UNIT = ("tests/unit", "tests/client")
-# the unit tests whose outcome can depend on the installed dbt-core (they import or start dbt,
-# or read its version). The dbt-minor cells run only these: they share Python 3.11, our code
-# and our own dependencies' versions with the main cell, where `make test` runs every unit test.
-DBT_UNIT = (
-    "tests/unit/dbt",
-    "tests/unit/test_dbt_version.py",
-    "tests/unit/test_results_env.py",
-    "tests/unit/test_import.py",
-    "tests/client/test_client_doctor.py",
-)
 # the e2e gate/sync/macro flow, on a minimal subset: a blocked gate's results stop a plain
 # `dbt run`, pre-hooks fail only affected models, missing results follow the var, the wrapper
 # passes / blocks / skips, synced rules catch a bad row
@@ -79,9 +69,9 @@ CELLS = (
     Cell("py3.10-dbt1.11", "3.10", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
     Cell("py3.12-dbt1.11", "3.12", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
     Cell("py3.13-dbt1.11", "3.13", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
-    Cell("py3.11-dbt1.8", "3.11", _dbt("1.8.10", "1.8.4"), DBT_UNIT + E2E + IN_PROCESS),
-    Cell("py3.11-dbt1.9", "3.11", _dbt("1.9.11", "1.9.6"), DBT_UNIT + E2E + IN_PROCESS),
-    Cell("py3.11-dbt1.10", "3.11", _dbt("1.10.23", "1.10.1"), DBT_UNIT + E2E + IN_PROCESS),
+    Cell("py3.11-dbt1.8", "3.11", _dbt("1.8.10", "1.8.4"), UNIT + E2E + IN_PROCESS),
+    Cell("py3.11-dbt1.9", "3.11", _dbt("1.9.11", "1.9.6"), UNIT + E2E + IN_PROCESS),
+    Cell("py3.11-dbt1.10", "3.11", _dbt("1.10.23", "1.10.1"), UNIT + E2E + IN_PROCESS),
     Cell(
         "py3.11-dbt-outside",
         "3.11",
@@ -227,8 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         cells = [replace(c, tests=tuple(args.only)) for c in cells]
     if args.e2e_only:
-        unit = set(UNIT) | set(DBT_UNIT)
-        cells = [replace(c, tests=tuple(t for t in c.tests if t not in unit)) for c in cells]
+        cells = [replace(c, tests=tuple(t for t in c.tests if t not in UNIT)) for c in cells]
     needed = cells + [c for c in CELLS if c.name not in wanted and _feeds(c, cells)]
     args.root.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
