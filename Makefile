@@ -42,7 +42,7 @@ demo-postgres: $(PG_STAMP)
 	$(PY) scripts/demo.py --warehouse postgres
 
 test-all: lint
-	$(PY) -m pytest -q
+	ARMOR_TEST_EXAMPLES=full $(PY) -m pytest -q
 
 # The support matrix (Python 3.10-3.13 x dbt-core 1.8-1.11, dbt outside our environment): one
 # virtualenv per cell under .matrix/, installed from the registries (scripts/matrix.py --list).

@@ -1,18 +1,28 @@
-"""Shared fixtures: one emulator per test session on a free loopback port, reset per test.
+"""Shared fixtures: one emulator per test session on a free loopback port, reset per test, and
+one seeded and built copy of integration_project per session.
 
 Fixtures here start real servers only on 127.0.0.1.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from dbt_armor.emulator import EmulatorConfig, EmulatorServer
 from dbt_armor.emulator.config import DEFAULT_READONLY_KEY, DEFAULT_READWRITE_KEY
+
+if TYPE_CHECKING:
+    from project_copy import DbtProject
+
+# project_copy and shop (copies of integration_project, the emulator beside them) serve the
+# e2e, integration, orchestrator and PostgreSQL tests alike
+sys.path.insert(0, str(Path(__file__).resolve().parent / "e2e"))
 
 
 @pytest.fixture(scope="session")
@@ -75,3 +85,20 @@ def manifest_decodes(monkeypatch: pytest.MonkeyPatch) -> DecodeCounter:
     counter = DecodeCounter(manifest._DECODER)
     monkeypatch.setattr(manifest, "_DECODER", counter)
     return counter
+
+
+@pytest.fixture(scope="session")
+def dbt_project(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
+    """integration_project copied, deps installed, seeded and its models/snapshot built once
+    (target/manifest.json included). Shared by every test that only reads it; a test that
+    changes it (or parses it again) takes ``.clone()``, which keeps the packages and target/.
+    """
+    from project_copy import copy_project
+
+    project = copy_project(tmp_path_factory.mktemp("armor_shop") / "armor_shop")
+    project.dbt("deps")
+    project.dbt("seed")  # the raw tables: sources do not depend on seeds in dbt's graph
+    project.dbt(
+        "build", "--exclude", "resource_type:test", "resource_type:unit_test", "resource_type:seed"
+    )
+    return project

@@ -12,7 +12,6 @@ the cases that start dbt are marked slow, except one in-process representative.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -22,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from project_copy import REPO_ROOT, DbtProject
+from project_copy import DbtProject
+from shop import explain, refresh_raw_timestamps, serving
 
-from dbt_armor.emulator import EmulatorConfig, EmulatorServer
+from dbt_armor.emulator import EmulatorServer
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
 
 pytestmark = pytest.mark.e2e
@@ -40,15 +39,6 @@ gate:
   stale: error
   not_monitored: warn
 """
-
-
-def _load_raw() -> Any:
-    path = REPO_ROOT / "integration_project" / "scripts" / "load_raw.py"
-    spec = importlib.util.spec_from_file_location("armor_shop_load_raw_matrix", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -96,28 +86,15 @@ def world(dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory) -> 
     (prod_profiles / "profiles.yml").write_text(profiles.replace("target: dev", "target: prod"))
     elsewhere = root / "elsewhere"
     elsewhere.mkdir()
-    _load_raw().refresh_raw_timestamps(
-        project.db_path, {"orders": 90.0, "customers": 1.0, "payments": 1.0}
-    )
-    cfg = EmulatorConfig(port=0, warehouse=project.db_path, seed=5, freshness_cache_seconds=0)
-    server = EmulatorServer(cfg).start()
-    manifest = json.loads(project.manifest_path.read_text())
-    resp = httpx.post(f"{server.url}/_emulator/manifest?data_source=warehouse", json=manifest)
-    assert resp.status_code < 300, resp.text
-    try:
+    refresh_raw_timestamps(project.db_path, {"orders": 90.0, "customers": 1.0, "payments": 1.0})
+    with serving(project, project.db_path, seed=5, data_sources=("warehouse",)) as server:
         yield World(project, server, prod_profiles, elsewhere)
-    finally:
-        server.stop()
-
-
-def _explain(done: subprocess.CompletedProcess[str]) -> str:
-    return f"exit {done.returncode}\nSTDOUT:\n{done.stdout[-3000:]}\nSTDERR:\n{done.stderr[-3000:]}"
 
 
 def _assert_blocks_prod(world: World, done: subprocess.CompletedProcess[str], origin: str) -> None:
-    assert done.returncode == 3, _explain(done)
+    assert done.returncode == 3, explain(done)
     text = " ".join(done.stdout.split())
-    assert f"target prod ({origin})" in text, _explain(done)
+    assert f"target prod ({origin})" in text, explain(done)
     assert "warehouse (data_sources['prod'])" in text
     assert "crm (meta.armor.data_source)" in text  # crm.customers names its own
     assert "is 90" in text and "warehouse." in text
@@ -170,7 +147,7 @@ def test_the_dev_default_is_a_configuration_error_not_a_pass(world: World) -> No
         str(world.project.path),
     ]
     done = world.gate(*base, "--select", "stg_orders", "stg_payments")
-    assert done.returncode == 2, _explain(done)
+    assert done.returncode == 2, explain(done)
     text = " ".join((done.stdout + done.stderr).split())
     assert "target dev" in text and "dev_sandbox" in text and "dbt-armor map --check" in text
     assert "dev_sandbox.warehouse.raw." in text  # a name that was tried
@@ -180,10 +157,10 @@ def test_the_dev_default_is_a_configuration_error_not_a_pass(world: World) -> No
     assert doc["checked"]["target"] == {"value": "dev", "from": "profile default"}
     accept = ["--policy", "all_not_monitored=accept"]
     accepted = world.gate(*base, "--select", "stg_orders", "stg_payments", *accept)
-    assert accepted.returncode == 0, _explain(accepted)
+    assert accepted.returncode == 0, explain(accepted)
     assert world.artifact()["outcome"] == "warn"
     partial = world.gate(*base)
-    assert partial.returncode == 0, _explain(partial)
+    assert partial.returncode == 0, explain(partial)
     assert world.artifact()["outcome"] == "warn"  # not_monitored: warn, per source
 
 

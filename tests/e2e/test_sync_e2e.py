@@ -3,20 +3,17 @@ DuckDB warehouse, let the emulator check the rules, and see the gate block on va
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import httpx
-import project_copy
 import pytest
 from project_copy import DbtProject
+from shop import serving
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.cli.main import main
-from dbt_armor.emulator import EmulatorConfig, EmulatorServer
+from dbt_armor.emulator import EmulatorServer
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
 from dbt_armor.gate.public import gate
 from dbt_armor.sync.keys import parse_marker
@@ -28,22 +25,13 @@ pytestmark = pytest.mark.e2e
 def broken(dbt_project: DbtProject, tmp_path: Path) -> Iterator[tuple[DbtProject, EmulatorServer]]:
     """A clone of the built project with one order missing its customer_id, and an emulator
     reading that warehouse."""
-    # copytree keeps dbt_packages' symlink to the repository a symlink (following it copies the
-    # repository, and its own integration_project, over and over until the disk is full)
-    dest = tmp_path / "shop"
-    shutil.copytree(dbt_project.path, dest, symlinks=True, ignore=shutil.ignore_patterns("logs"))
-    project = project_copy._configure(dest)  # the same setup clone() does
+    project = dbt_project.clone(tmp_path / "shop")
     with duckdb.connect(str(project.db_path)) as con:
         con.execute(
             "UPDATE raw.orders SET customer_id = NULL WHERE id = (SELECT min(id) FROM raw.orders)"
         )
-    server = EmulatorServer(EmulatorConfig(port=0, warehouse=project.db_path, seed=3)).start()
-    manifest = json.loads(project.manifest_path.read_text())
-    for ds in ("warehouse", "crm"):
-        resp = httpx.post(f"{server.url}/_emulator/manifest?data_source={ds}", json=manifest)
-        assert resp.status_code < 300, resp.text
-    yield project, server
-    server.stop()
+    with serving(project, project.db_path, seed=3) as server:
+        yield project, server
 
 
 def test_synced_rules_catch_a_bad_row_and_the_gate_blocks(

@@ -38,9 +38,8 @@ def _edit(project: DbtProject, path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def parsed(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
-    project = copy_project(tmp_path_factory.mktemp("validate") / "armor_shop")
-    project.dbt("deps")
+def parsed(dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
+    project = dbt_project.clone(tmp_path_factory.mktemp("validate") / "armor_shop")
     for path, (old, new) in MISPLACED.items():
         _edit(project, path, old, new)
     project.dbt("parse")
@@ -81,11 +80,10 @@ def test_valid_project_passes_and_reports_the_sync_mapping(parsed: DbtProject) -
     assert "singular test" in reasons["assert_order_amount_non_negative"]
 
 
-def test_the_misplaced_policies_of_integration_project_are_reported(tmp_path: Path) -> None:
-    project = copy_project(tmp_path / "as_shipped")
-    project.dbt("deps")
-    project.dbt("parse")
-    code, doc = _validate(project)
+def test_the_misplaced_policies_of_integration_project_are_reported(
+    dbt_project: DbtProject,
+) -> None:
+    code, doc = _validate(dbt_project)  # as shipped, parsed by the session's build
     assert code == 1
     errors = _messages(doc)
     assert any("source.armor_shop.shop.orders" in e and "meta.armor.stale" in e for e in errors)

@@ -49,6 +49,10 @@ READ_RECOVERS = {
     "429-seconds", "429-http-date", "5xx-burst", "timeout", "reset-before-commit",
     "reset-after-commit", "proxy-html", "slow-drip",
 }  # fmt: skip
+# A huge body is refused by its declared length, never read; but a loaded machine can take
+# longer than the client's timeout to produce its 51 MB, and a read that timed out is retried
+# (and answered normally, the fault spent). Recovering that way is right; accepting it is not.
+SLOW_TO_ANSWER = {"huge-body"}
 
 
 def _control(emulator: Any, path: str, body: Any) -> None:
@@ -62,12 +66,25 @@ def _fault(emulator: Any, match: str, name: str) -> None:
 def _hits(emulator: Any) -> int:
     """Requests the injected fault was applied to (from the emulator's request log). A delayed
     request is logged when the server finishes it, after the client gave up: wait for it."""
-    deadline = time.monotonic() + 3.0
+    deadline = time.monotonic() + BUDGET  # returns as soon as it is there
     while True:
         hits = sum(1 for e in emulator.app.request_log() if e.get("fault"))
         if hits or time.monotonic() > deadline:
             return hits
         time.sleep(0.05)
+
+
+def _asked_again(emulator: Any) -> bool:
+    """Whether the client repeated the request the fault answered (a retry), so it cannot have
+    taken the faulted answer."""
+    log = emulator.app.request_log()
+    first = next(i for i, e in enumerate(log) if e.get("fault"))
+    same = (log[first]["method"], log[first]["path"], log[first]["query"])
+    return any((e["method"], e["path"], e["query"]) == same for e in log[first + 1 :])
+
+
+def _recovers_on_reads(emulator: Any, name: str) -> bool:
+    return name in READ_RECOVERS or (name in SLOW_TO_ANSWER and _asked_again(emulator))
 
 
 def _one_clear_line(err: str) -> None:
@@ -138,7 +155,7 @@ def test_sync_apply_under_fault(
     if code:
         _one_clear_line(err)
     elif match.startswith("GET"):
-        assert name in READ_RECOVERS
+        assert _recovers_on_reads(emulator, name)
     with ArmorClient(api_key, emulator.api_url) as clean:
         keys = _remote_keys(clean)
         assert {k: n for k, n in keys.items() if n > 1} == {}  # nothing duplicated
@@ -223,7 +240,7 @@ def test_gate_under_fault(emulator: Any, api_key: str, tmp_path: Path, name: str
     result = run()
     assert time.monotonic() - started < BUDGET
     assert _hits(emulator) >= 1
-    if name in READ_RECOVERS:
+    if _recovers_on_reads(emulator, name):
         assert result.api_error is None
         assert (result.label, result.exit_code) == ("block", 3)
     else:  # the platform answered garbage: fail closed with one clear line

@@ -30,7 +30,7 @@ from dbt_armor.project import NameResolver, load_manifest
 from dbt_armor.sync.service import apply_plan, make_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from project_copy import copy_project  # type: ignore[import-not-found,unused-ignore]
+from project_copy import DbtProject  # type: ignore[import-not-found,unused-ignore]
 
 pytestmark = pytest.mark.e2e
 
@@ -59,12 +59,11 @@ def _edit(path: Path, old: str, new: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def pr(tmp_path_factory: pytest.TempPathFactory) -> Pr:
-    """Parse integration_project (production), then change the copy and parse it (the PR)."""
+def pr(dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory) -> Pr:
+    """integration_project's manifest (production, from the session's build), then a changed
+    copy of it parsed (the PR)."""
     root = tmp_path_factory.mktemp("ci_pr")
-    project = copy_project(root / "armor_shop")
-    project.dbt("deps")
-    project.dbt("parse")
+    project = dbt_project.clone(root / "armor_shop")
     prod_target = root / "prod-target"
     prod_target.mkdir()
     shutil.copy(project.manifest_path, prod_target / "manifest.json")

@@ -15,7 +15,7 @@ from dbt_armor.emulator import EmulatorServer
 from dbt_armor.lineage.state import STATE_FILE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from project_copy import DbtProject, copy_project  # type: ignore[import-not-found,unused-ignore]
+from project_copy import DbtProject  # type: ignore[import-not-found,unused-ignore]
 
 pytestmark = pytest.mark.e2e
 
@@ -23,10 +23,8 @@ CLI = str(Path(sys.executable).with_name("dbt-armor"))
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
-    project = copy_project(tmp_path_factory.mktemp("publish_run") / "armor_shop")
-    project.dbt("deps")
-    return project
+def shop(dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory) -> DbtProject:
+    return dbt_project.clone(tmp_path_factory.mktemp("publish_run") / "armor_shop")
 
 
 def _seed(shop: DbtProject, api_url: str, key: str) -> subprocess.CompletedProcess[str]:

@@ -12,7 +12,8 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))  # project_copy
+sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))  # project_copy, shop
+sys.path.insert(0, str(REPO_ROOT / "tests" / "emulator"))  # warehouse_cases
 
 import pg_cluster  # noqa: E402
 

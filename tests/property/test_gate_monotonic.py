@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timezone
 
+from examples_budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,7 +87,7 @@ def worse(draw: st.DrawFn, fact: SourceFact) -> SourceFact:
     return replace(fact, failures=tuple(changed))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.data(), cases())
 def test_a_worse_fact_never_lowers_the_source_outcome(
     data: st.DataObject, case: tuple[SourceInfo, SourceFact, Policy]
@@ -100,7 +101,7 @@ def test_a_worse_fact_never_lowers_the_source_outcome(
         assert after.outcome.rank >= before.outcome.rank, (before.reasons, after.reasons)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.data(), st.lists(cases(), min_size=1, max_size=4))
 def test_a_worse_fact_never_lowers_the_overall_outcome(
     data: st.DataObject, many: list[tuple[SourceInfo, SourceFact, Policy]]

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from examples_budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -85,7 +86,7 @@ def test_unmutated_fixtures_are_read(name: str) -> None:
     _use(manifest)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(100), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_manifest_is_a_manifest_error_or_a_result(data: bytes) -> None:
     try:
@@ -102,7 +103,7 @@ def test_mutated_manifest_is_a_manifest_error_or_a_result(data: bytes) -> None:
         assert "\n" not in str(exc)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sampled_from(sorted(BASES)), st.floats(0.0, 0.999))
 def test_truncated_manifest_is_a_one_line_manifest_error(name: str, fraction: float) -> None:
     data = BASES[name]
@@ -127,7 +128,7 @@ def test_a_number_then_garbage_is_a_manifest_error() -> None:
         decode_manifest(b"0\x00", "target/manifest.json")
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(st.binary(max_size=64))
 def test_random_bytes_are_a_manifest_error(data: bytes) -> None:
     with pytest.raises(ManifestError):

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from examples_budget import examples
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
@@ -171,7 +172,7 @@ def derived(draw: st.DrawFn, earlier: list[RuleSpec]) -> list[RuleSpec]:
     return out
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.data(), specs, st.sampled_from(["upper", "backend"]))
 def test_plan_apply_plan_is_empty(
     data: st.DataObject, earlier: list[RuleSpec], dialect: Dialect
@@ -199,7 +200,7 @@ def test_plan_apply_plan_is_empty(
                                     if c.action is not Action.UNCHANGED]  # fmt: skip
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.data(), specs, st.sampled_from(["upper", "backend"]))
 def test_a_listing_that_repeats_ids_plans_the_same(
     data: st.DataObject, earlier: list[RuleSpec], dialect: Dialect
@@ -221,7 +222,7 @@ def test_a_listing_that_repeats_ids_plans_the_same(
     assert not [c for c in deletes if c.remote_id in kept]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(st.data(), specs, st.sampled_from(["upper", "backend"]), st.booleans())
 def test_a_fresh_plan_passes_its_own_live_check(
     data: st.DataObject, earlier: list[RuleSpec], dialect: Dialect, prune: bool

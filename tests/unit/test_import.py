@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,19 +12,32 @@ import pytest
 HEAVY = ("httpx", "pydantic", "rich", "dbt", "duckdb", "msgspec", "yaml", "click")
 
 
-def _best_of(code: str, runs: int = 5) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True)
-        best = min(best, time.perf_counter() - start)
-    return best
+def _cumulative_us(code: str, modules: tuple[str, ...]) -> dict[str, int]:
+    """Python's own import clock (-X importtime) for each top-level module ``code`` imports:
+    the microseconds of it and all it imported first, in one fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], check=True, capture_output=True, text=True
+    )
+    found: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        _, _, rest = line.partition(":")
+        fields = [f.strip() for f in rest.split("|")]
+        if len(fields) == 3 and fields[2] in modules:
+            found[fields[2]] = int(fields[1])
+    return found
 
 
-def test_import_is_fast_compared_to_bare_interpreter() -> None:
-    baseline = _best_of("pass")
-    with_import = _best_of("import dbt_armor")
-    assert with_import - baseline < 0.100, f"import dbt_armor costs {with_import - baseline:.3f}s"
+def test_import_costs_a_fraction_of_one_http_library() -> None:
+    """A ratio in one interpreter, so a loaded machine slows both sides alike: importing
+    dbt_armor (typing and all it needs) costs less than half of importing httpx afterwards
+    (which dbt_armor must not import; it takes several times as long)."""
+    best: dict[str, int] = {}
+    for _ in range(3):
+        found = _cumulative_us("import dbt_armor, httpx", ("dbt_armor", "httpx"))
+        assert set(found) == {"dbt_armor", "httpx"}, found
+        best = {k: min(v, best.get(k, v)) for k, v in found.items()}
+    ratio = best["dbt_armor"] / best["httpx"]
+    assert ratio < 0.5, f"import dbt_armor costs {ratio:.2f}x import httpx ({best})"
 
 
 def test_import_pulls_in_no_heavy_module() -> None:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from examples_budget import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -50,7 +51,7 @@ def test_large_results_are_chunked_under_the_limit_and_join_back() -> None:
     assert join_results(env) == text
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.text(min_size=0, max_size=400), st.integers(min_value=4, max_value=50))
 def test_chunks_never_split_a_utf8_character(text: str, size: int) -> None:
     env = results_env(text, chunk_bytes=size)
