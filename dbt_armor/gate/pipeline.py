@@ -19,6 +19,7 @@ from dbt_armor.gate.engine import GateResult, evaluate, policies_for, source_inf
 from dbt_armor.gate.fetch import targets_from
 from dbt_armor.gate.policy import (
     RUN_KEYS,
+    RunOptions,
     parse_flag_pairs,
     parse_run_options,
     split_project_gate,
@@ -32,8 +33,9 @@ if TYPE_CHECKING:
     from dbt_armor.dbt.invocation import Invocation
     from dbt_armor.dbt.invoker import DbtInvoker
     from dbt_armor.dbt.selection import Selection
+    from dbt_armor.gate.prefetch import Prefetch
 
-__all__ = ["GateResult", "Prepared", "check", "prepare", "write_outputs"]
+__all__ = ["GateResult", "Prepared", "check", "prepare", "run_options", "write_outputs"]
 
 
 def utcnow() -> datetime:
@@ -144,6 +146,29 @@ def _target_name(prepared: Prepared, data_sources: Mapping[str, str]) -> str | N
     return None
 
 
+def _options(
+    settings: Settings, flag_policy: Sequence[str], run_overrides: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[str], RunOptions]:
+    """Project policy, the per-source ``--policy`` pairs, and the run options in force."""
+    project_policy, options = split_project_gate(settings.gate or {}, "dbt_armor.yml gate")
+    run_pairs = [p for p in flag_policy if p.partition("=")[0].strip() in RUN_KEYS]
+    source_pairs = [p for p in flag_policy if p not in run_pairs]
+    options = parse_run_options(
+        {p.partition("=")[0].strip(): p.partition("=")[2] for p in run_pairs}, "--policy", options
+    )
+    options = parse_run_options(run_overrides or {}, "command line", base=options)
+    return project_policy, source_pairs, options
+
+
+def run_options(
+    settings: Settings,
+    flag_policy: Sequence[str] = (),
+    run_overrides: Mapping[str, Any] | None = None,
+) -> RunOptions:
+    """The run options (deadline, on_api_error, ...) a check with the same inputs uses."""
+    return _options(settings, flag_policy, run_overrides)[2]
+
+
 def check(
     prepared: Prepared,
     settings: Settings,
@@ -156,8 +181,12 @@ def check(
     now: Callable[[], datetime] = utcnow,
     write: bool = True,
     began: float | None = None,
+    prefetch: Prefetch | None = None,
 ) -> GateResult:
     """Gate a prepared selection; writes armor_gate.json (and armor_skipped.txt) if ``write``.
+
+    ``prefetch``: platform reads started while dbt parsed (gate/prefetch.py); the verdict is
+    still computed on this selection, reusing only the answers it allows.
 
     ``began`` (time.monotonic()) makes the deadline bound the run from that moment (dbt's
     parse included) instead of the platform reads alone.
@@ -169,13 +198,7 @@ def check(
     from dbt_armor.project.naming import NameResolver
 
     manifest = prepared.manifest
-    project_policy, options = split_project_gate(settings.gate or {}, "dbt_armor.yml gate")
-    run_pairs = [p for p in flag_policy if p.partition("=")[0].strip() in RUN_KEYS]
-    source_pairs = [p for p in flag_policy if p not in run_pairs]
-    options = parse_run_options(
-        {p.partition("=")[0].strip(): p.partition("=")[2] for p in run_pairs}, "--policy", options
-    )
-    options = parse_run_options(run_overrides or {}, "command line", base=options)
+    project_policy, source_pairs, options = _options(settings, flag_policy, run_overrides)
     data_sources = settings.data_sources or {}
     name = target if prepared.invocation is None else _target_name(prepared, data_sources)
     upstream = upstream_sources(manifest, prepared.selected)
@@ -199,6 +222,7 @@ def check(
         timings=prepared.timings,
         checked=_checked(prepared, name, resolver, resolved),
         began=began,
+        prefetch=prefetch,
     )
     if write:
         write_outputs(prepared.target_dir, result)
