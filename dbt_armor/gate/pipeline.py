@@ -25,7 +25,7 @@ from dbt_armor.gate.policy import (
     split_project_gate,
 )
 from dbt_armor.gate.results import artifact
-from dbt_armor.project.manifest import Manifest
+from dbt_armor.project.manifest import Manifest, Metadata
 from dbt_armor.report.artifact import write_gate_json, write_skipped
 
 if TYPE_CHECKING:
@@ -91,6 +91,11 @@ def _select_everything(
     return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
 
 
+# A manifest without nodes: ``_select_everything(invocation, _NO_NODES) is None`` says whether
+# the invocation needs dbt ls before anything is parsed.
+_NO_NODES = Manifest(metadata=Metadata())
+
+
 def prepare(
     invocation: Invocation, *, executable: str | None = None, mode: str = "auto"
 ) -> Prepared:
@@ -106,15 +111,21 @@ def prepare(
     started = time.perf_counter()
     invoker = make_invoker(None, None, executable=executable, mode=mode)
     argv = list(invocation.argv)
-    manifest_path = Path(invoker.parse(argv, command=invocation.command))
+    selection = None
+    if invoker.mode == "subprocess" and _select_everything(invocation, _NO_NODES) is None:
+        # ls is needed anyway: it parses and writes the manifest (one dbt process, not two)
+        manifest_path, selection = invoker.select_and_parse(argv, command=invocation.command)
+    else:
+        manifest_path = Path(invoker.parse(argv, command=invocation.command))
     manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
-    everything = _select_everything(invocation, manifest)
+    everything = None if selection is not None else _select_everything(invocation, manifest)
     if everything is not None:
         selected, selectors = everything
     else:
-        selection = invoker.select(argv, command=invocation.command)
+        if selection is None:
+            selection = invoker.select(argv, command=invocation.command)
         selected = frozenset(str(u) for u in selection.unique_ids)
         selectors = _selectors(manifest, selection)
     timings["select"] = time.perf_counter() - started
