@@ -225,13 +225,13 @@ def _big(tmp: Path, models: int, rounds: int) -> list[dict[str, Any]]:
     load(project / "warehouse.duckdb")
     env = _env("http://127.0.0.1:9/api/v1")
     _timed([DBT, "deps"], project, env)
-    first = _timed([DBT, "run"], project, env)
+    first = _timed([DBT, "parse"], project, env)  # the manifest the emulator is told
     with _platform(project, ("warehouse",)) as server:
         scenario = f"generated {models} models, --select {BIG_SELECT}, 150 ms latency"
         rows = _scenario(scenario, project, server, 150, rounds, ("--select", BIG_SELECT))
     for row in rows:
         if row.get("note"):
-            row["note"] += f"; the first full dbt run of all {models} models took {first:.0f} s"
+            row["note"] += f"; first (full) dbt parse of the {models} models {first:.0f} s"
     return rows
 
 
