@@ -195,6 +195,8 @@ def _scenario(
     before = _load_note()
     times = _rounds(project, env, rounds, phase, extra)
     rows = _rows(scenario, times, f"{before} before, {_load_note()} after")
+    for row in rows:  # as it comes: a long run shows its progress
+        print(f"   {row['case']}: {row['value']} s (ratio {row['ratio']})", file=sys.stderr)
     for key, secs in sorted(phases.items()):
         rows.append(
             {
