@@ -111,10 +111,13 @@ class Prefetch:
             return None
         return self.answers
 
-    def reuse(self, wanted: Iterable[FetchTarget], now: datetime, timeout: float) -> Reuse:
-        """``split`` against this prefetch, waiting at most ``timeout`` seconds for it."""
+    def reuse(
+        self, wanted: Iterable[FetchTarget], now: Callable[[], datetime], timeout: float
+    ) -> Reuse:
+        """``split`` against this prefetch, waiting at most ``timeout`` seconds for it (the
+        answers' age is taken after the wait)."""
         answers = self.wait(timeout)
-        return split(wanted, self.targets, answers, self.fetched_at, now)
+        return split(wanted, self.targets, answers, self.fetched_at, now())
 
 
 def read(
@@ -139,7 +142,7 @@ def read(
     left = [t for t in targets if t in asked]
     if not left:
         return facts
-    got = prefetch.reuse(left, now(), end - time.monotonic())
+    got = prefetch.reuse(left, now, end - time.monotonic())
     facts.update(got.facts)
     if got.to_read:
         remaining = end - time.monotonic()
