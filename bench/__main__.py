@@ -126,6 +126,11 @@ def main() -> int:
             table,
             "",
         ]
+        if opts.only:
+            text[3] += " Only " + ", ".join(opts.only) + " ran; the other rows are kept."
+        notes = [getattr(sys.modules.get(f"bench.{n}"), "NOTES", "") for n in opts.only or MODULES]
+        if any(notes):
+            text += ["## Notes", ""] + [f"- {n}" for n in notes if n] + [""]
         if failures:
             text += ["## Benchmarks that failed", ""] + [f"- {f}" for f in failures] + [""]
         RESULTS.write_text("\n".join(text), encoding="utf-8")
