@@ -52,6 +52,19 @@ def _machine() -> str:
     )
 
 
+def _previous_rows() -> list[str]:
+    """The table rows of the current RESULTS.md (none when it is missing)."""
+    try:
+        text = RESULTS.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [
+        line
+        for line in text.splitlines()
+        if line.startswith("| ") and not line.startswith("| benchmark |") and line.count("|") > 7
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="smaller cases, for a smoke run")
@@ -91,6 +104,9 @@ def main() -> int:
             )
             + " |"
         )
+    if opts.only and not opts.no_write:  # keep the other benchmarks' rows of the last run
+        ran = {str(row.get("benchmark")) for row in rows}
+        lines += [line for line in _previous_rows() if line.split("|")[1].strip() not in ran]
     table = "\n".join(lines)
     print()
     print(table)
@@ -110,6 +126,11 @@ def main() -> int:
             table,
             "",
         ]
+        if opts.only:
+            text[3] += " Only " + ", ".join(opts.only) + " ran; the other rows are kept."
+        notes = [getattr(sys.modules.get(f"bench.{n}"), "NOTES", "") for n in opts.only or MODULES]
+        if any(notes):
+            text += ["## Notes", ""] + [f"- {n}" for n in notes if n] + [""]
         if failures:
             text += ["## Benchmarks that failed", ""] + [f"- {f}" for f in failures] + [""]
         RESULTS.write_text("\n".join(text), encoding="utf-8")

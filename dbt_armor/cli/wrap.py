@@ -105,9 +105,12 @@ def add_excludes(args: list[str], selectors: Sequence[str]) -> list[str]:
     return [*out, "--exclude", *selectors]
 
 
-def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
+def _warm_up(
+    settings: Any, prefetch: Callable[[Any], Any] | None = None
+) -> tuple[threading.Thread, dict[str, Any]]:
     """Import the HTTP client and report renderers and build the client on a thread, so that
-    work (and the TLS trust store load, which releases the GIL) overlaps dbt's parse.
+    work (and the TLS trust store load, which releases the GIL) overlaps dbt's parse; then
+    ``prefetch(client)`` starts the platform reads (gate/prefetch.py, its own thread).
 
     The third-party modules both threads need are imported here first, on the caller's
     thread, so the two never initialise the same module concurrently.
@@ -122,6 +125,8 @@ def _warm_up(settings: Any) -> tuple[threading.Thread, dict[str, Any]]:
             from dbt_armor.api.client import ArmorClient
 
             holder["client"] = ArmorClient.from_settings(settings)
+            if prefetch is not None:
+                holder["prefetch"] = prefetch(holder["client"])
             import dbt_armor.cli.gate_report  # noqa: F401
         except BaseException as exc:  # re-raised on the caller's thread
             holder["error"] = exc
@@ -157,7 +162,21 @@ def run_gate(
         new_data = narrow_for_wrapper(opts, settings, invocation, console=console)
         dbt_args = new_data.args  # the invocation is resolved again from the narrowed args
         invocation = resolve_invocation(wanted, dbt_args, environ_snapshot(), Path.cwd())
-    warm, holder = _warm_up(settings)
+    policy = list(opts["policy"])
+    if opts["max_age"] is not None:
+        policy.append(f"max_age={opts['max_age']}")
+    overrides = {
+        "on_api_error": opts["on_api_error"],
+        "mode": opts["on_fail"],
+        "cache_ttl": opts["cache_ttl"],
+        "deadline": opts["deadline"],
+    }
+    starter = None
+    if opts.get("manifest") is None and not opts["refresh"]:
+        from dbt_armor.gate.prefetch import starter as prefetcher
+
+        starter = prefetcher(settings, policy, overrides, invocation.target_path, began)
+    warm, holder = _warm_up(settings, starter)
     try:  # the client is built meanwhile on the warm-up thread
         if opts.get("manifest") is not None:
             from dbt_armor.gate.offline import prepare_from_manifest
@@ -173,25 +192,25 @@ def run_gate(
     warm.join()
     if "error" in holder:
         raise holder["error"]
-    policy = list(opts["policy"])
-    if opts["max_age"] is not None:
-        policy.append(f"max_age={opts['max_age']}")
-    overrides = {
-        "on_api_error": opts["on_api_error"],
-        "mode": opts["on_fail"],
-        "cache_ttl": opts["cache_ttl"],
-        "deadline": opts["deadline"],
-    }
     from dbt_armor.gate.wait import checked
 
     # --deadline counts from the process start for the first check only
-    pending: dict[str, float | None] = {"began": began}
+    # and only the first check may use the reads started during dbt's parse
+    pending: dict[str, Any] = {"began": began, "prefetch": holder.get("prefetch")}
 
     def check_once(**again: Any) -> Any:  # a --wait-for-fresh re-check gets a fresh deadline
         start, pending["began"] = pending["began"], None
+        early, pending["prefetch"] = pending["prefetch"], None
         # written once: now if dbt will not run, else after the run
         return check(
-            prepared, settings, client=client, flag_policy=policy, write=False, began=start, **again
+            prepared,
+            settings,
+            client=client,
+            flag_policy=policy,
+            write=False,
+            began=start,
+            prefetch=early,
+            **again,
         )
 
     with holder["client"] as client:

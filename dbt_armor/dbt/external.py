@@ -6,10 +6,10 @@ Owns building argv/env for the child and reading ls output; uses only flags both
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from dbt_armor.dbt.args import DbtArgs
+from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import child_env, environ_snapshot, raise_stack_limit
 from dbt_armor.dbt.invoker import DbtInvoker
 from dbt_armor.dbt.selection import (
@@ -20,6 +20,15 @@ from dbt_armor.dbt.selection import (
     selection_from_rows,
 )
 from dbt_armor.errors import DbtError
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is rewritten (None when it does not exist)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -91,6 +100,22 @@ class SubprocessInvoker(DbtInvoker):
             lines = self._ls(args, ["--output", "selector"])
             fallback = [s.strip() for s in lines if s.strip() and " " not in s.strip()]
         return selection_from_rows(rows, fallback)
+
+    def select_and_parse(
+        self, argv: Sequence[str], command: str = "build"
+    ) -> tuple[Path, Selection]:
+        """``dbt ls`` first: it parses with the same flags and writes manifest.json, so a
+        separate ``dbt parse`` (a whole dbt process) is needed only when the file on disk is
+        not the one ls just wrote (an engine whose ls writes no manifest)."""
+        args = split_args(command, argv)
+        path = self.target_dir(args) / "manifest.json"
+        before = _stamp(path)
+        selection = self.select(argv, command=command)
+        after = _stamp(path)
+        if args.resource_types and after is not None and after != before:
+            self.manifest_path = path
+            return path, selection
+        return self.parse(argv, command=command), selection
 
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
         try:

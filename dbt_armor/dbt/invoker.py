@@ -74,6 +74,16 @@ class DbtInvoker(ABC):
         self.manifest_path = path
         return path
 
+    def select_and_parse(
+        self, argv: Sequence[str], command: str = "build"
+    ) -> tuple[Path, Selection]:
+        """The selection (dbt ls) and the path of a manifest.json parsed for these arguments.
+
+        Here: parse, then select. A subprocess invoker lets its ls write the manifest and
+        parses only when it cannot tell that it did."""
+        path = self.parse(argv, command=command)
+        return path, self.select(argv, command=command)
+
     def select(self, argv: Sequence[str], command: str = "build") -> Selection:
         """The model/seed/snapshot nodes ``dbt <command> <argv>`` would execute."""
         args = split_args(command, argv)

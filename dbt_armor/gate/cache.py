@@ -1,4 +1,5 @@
-"""Last-known-good facts for ``on_api_error: cached``, kept in ``target/armor_gate_cache.json``.
+"""Last-known-good facts for ``on_api_error: cached``, and the targets the last run gated (what
+the next run prefetches), kept in ``target/armor_gate_cache.json``.
 
 Owns reading and writing that one file. The clock is a parameter; a broken cache file is
 treated as empty, never as an error.
@@ -14,33 +15,67 @@ from typing import Any
 
 from dbt_armor.files import write_atomic
 from dbt_armor.gate.facts import SourceFact, iso
+from dbt_armor.gate.fetch import FetchTarget
 from dbt_armor.timestamps import parse_timestamp
 
 CACHE_FILE = "armor_gate_cache.json"
 CACHE_VERSION = 1
+_TARGET_KEYS = ("unique_id", "qualified_name", "data_source", "table_path")
 
 
 def cache_path(target_dir: Path) -> Path:
     return target_dir / CACHE_FILE
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _doc(path: Path) -> dict[str, Any]:
+    """The whole cache document (a fresh one when the file is missing or broken)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
+        data = None
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
-        return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+        data = {"version": CACHE_VERSION}
+    if not isinstance(data.get("entries"), dict):
+        data["entries"] = {}
+    return data
 
 
-def store(path: Path, facts: Iterable[SourceFact], now: datetime) -> None:
-    """Merge freshly fetched facts into the cache file (atomic replace)."""
-    entries = _read(path)
+def _read(path: Path) -> dict[str, Any]:
+    entries: dict[str, Any] = _doc(path)["entries"]
+    return entries
+
+
+def store(
+    path: Path,
+    facts: Iterable[SourceFact],
+    now: datetime,
+    gated: Iterable[FetchTarget] | None = None,
+) -> None:
+    """Merge freshly fetched facts into the cache file (atomic replace); ``gated``, the
+    targets this run asked about, replaces the list a next run prefetches (gated_targets)."""
+    doc = _doc(path)
+    entries = doc["entries"]
     for fact in facts:
         entries[fact.qualified_name] = {"fetched_at": iso(now), "fact": fact.to_json()}
-    write_atomic(path, json.dumps({"version": CACHE_VERSION, "entries": entries}, sort_keys=True))
+    if gated is not None:
+        doc["gated"] = [
+            {"unique_id": t.unique_id, "qualified_name": t.qualified_name,
+             "data_source": t.data_source, "table_path": t.table_path}
+            for t in gated
+        ]  # fmt: skip
+    write_atomic(path, json.dumps(doc, sort_keys=True))
+
+
+def gated_targets(path: Path) -> list[FetchTarget]:
+    """The targets the last run that reached the platform asked about ([] when unknown)."""
+    raw = _doc(path).get("gated")
+    out: list[FetchTarget] = []
+    for item in raw if isinstance(raw, list) else []:
+        try:
+            out.append(FetchTarget(**{k: str(item[k]) for k in _TARGET_KEYS}))
+        except (KeyError, TypeError):
+            return []
+    return out
 
 
 def load(

@@ -20,6 +20,7 @@ from dbt_armor.gate.facts import SourceFact, SourceInfo
 from dbt_armor.gate.fetch import FetchTarget
 from dbt_armor.gate.gather import gather
 from dbt_armor.gate.policy import Policy, RunOptions, parse_policy, resolve_policy
+from dbt_armor.gate.prefetch import Prefetch
 from dbt_armor.gate.result import GateResult
 from dbt_armor.gate.verdict import GateRequest, conclude, settle
 from dbt_armor.project.periods import period_hours
@@ -111,12 +112,21 @@ def evaluate(
     timings: Mapping[str, float] | None = None,
     checked: Mapping[str, Any] | None = None,
     began: float | None = None,
+    prefetch: Prefetch | None = None,
 ) -> GateResult:
     """Fetch facts (or fall back per on_api_error), decide each source, conclude the run."""
     spent = dict(timings or {})
     started = time.perf_counter()
     got = gather(
-        client, targets, options, now, target_dir, refresh=refresh, workers=workers, began=began
+        client,
+        targets,
+        options,
+        now,
+        target_dir,
+        refresh=refresh,
+        workers=workers,
+        began=began,
+        prefetch=prefetch,
     )
     spent["fetch"] = time.perf_counter() - started
     started = time.perf_counter()

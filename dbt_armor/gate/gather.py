@@ -18,6 +18,7 @@ from dbt_armor.gate import cache
 from dbt_armor.gate.facts import SourceFact
 from dbt_armor.gate.fetch import FetchTarget, fetch_facts
 from dbt_armor.gate.policy import RunOptions
+from dbt_armor.gate.prefetch import Prefetch, read
 from dbt_armor.gate.refresh import refresh_platform
 from dbt_armor.gate.verdict import CACHE, NONE, PLATFORM
 
@@ -48,11 +49,14 @@ def gather(
     refresh: bool = False,
     workers: int = 8,
     began: float | None = None,
+    prefetch: Prefetch | None = None,
 ) -> Gathered:
     """Fetch every target's facts within the deadline; fall back to the cache if allowed.
 
     ``began`` (a time.monotonic() value) is when the run started: the deadline then bounds the
     whole run, not just these reads (which get what is left, at least MIN_READ_S).
+    ``prefetch`` (reads started while dbt parsed) answers what it still can; never with
+    ``refresh``, whose re-checks its answers predate.
     """
     started = time.perf_counter()
     cpath = cache.cache_path(target_dir) if target_dir is not None else None
@@ -69,9 +73,14 @@ def gather(
             )
             refreshed, notes = report.results, list(report.warnings)
             deadline = max(MIN_READ_S, deadline - (time.perf_counter() - started))
-        facts = fetch_facts(client, targets, workers=workers, deadline=deadline, results=refreshed)
+        if prefetch is not None and not refresh:
+            facts = read(client, targets, prefetch, now, deadline, workers=workers)
+        else:
+            facts = fetch_facts(
+                client, targets, workers=workers, deadline=deadline, results=refreshed
+            )
         if cpath is not None and facts:
-            cache.store(cpath, facts.values(), now())
+            cache.store(cpath, facts.values(), now(), gated=targets)
         return Gathered(facts, PLATFORM, notes=tuple(notes))
     except (AuthenticationError, ForbiddenError):
         raise

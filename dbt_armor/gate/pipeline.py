@@ -18,12 +18,13 @@ from dbt_armor.gate.engine import GateResult, evaluate, policies_for, source_inf
 from dbt_armor.gate.fetch import targets_from
 from dbt_armor.gate.policy import (
     RUN_KEYS,
+    RunOptions,
     parse_flag_pairs,
     parse_run_options,
     split_project_gate,
 )
 from dbt_armor.gate.results import artifact
-from dbt_armor.project.manifest import Manifest
+from dbt_armor.project.manifest import Manifest, Metadata
 from dbt_armor.report.artifact import write_gate_json, write_skipped
 
 if TYPE_CHECKING:
@@ -31,8 +32,9 @@ if TYPE_CHECKING:
     from dbt_armor.dbt.invocation import Invocation
     from dbt_armor.dbt.invoker import DbtInvoker
     from dbt_armor.dbt.selection import Selection
+    from dbt_armor.gate.prefetch import Prefetch
 
-__all__ = ["GateResult", "Prepared", "check", "prepare", "write_outputs"]
+__all__ = ["GateResult", "Prepared", "check", "prepare", "run_options", "write_outputs"]
 
 
 def utcnow() -> datetime:
@@ -84,6 +86,11 @@ def _select_everything(
     return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
 
 
+# A manifest without nodes: ``_select_everything(invocation, _NO_NODES) is None`` says whether
+# the invocation needs dbt ls before anything is parsed.
+_NO_NODES = Manifest(metadata=Metadata())
+
+
 def prepare(
     invocation: Invocation, *, executable: str | None = None, mode: str = "auto"
 ) -> Prepared:
@@ -99,15 +106,21 @@ def prepare(
     started = time.perf_counter()
     invoker = make_invoker(None, None, executable=executable, mode=mode)
     argv = list(invocation.argv)
-    manifest_path = Path(invoker.parse(argv, command=invocation.command))
+    selection = None
+    if invoker.mode == "subprocess" and _select_everything(invocation, _NO_NODES) is None:
+        # ls is needed anyway: it parses and writes the manifest (one dbt process, not two)
+        manifest_path, selection = invoker.select_and_parse(argv, command=invocation.command)
+    else:
+        manifest_path = Path(invoker.parse(argv, command=invocation.command))
     manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
-    everything = _select_everything(invocation, manifest)
+    everything = None if selection is not None else _select_everything(invocation, manifest)
     if everything is not None:
         selected, selectors = everything
     else:
-        selection = invoker.select(argv, command=invocation.command)
+        if selection is None:
+            selection = invoker.select(argv, command=invocation.command)
         selected = frozenset(str(u) for u in selection.unique_ids)
         selectors = _selectors(manifest, selection)
     timings["select"] = time.perf_counter() - started
@@ -139,6 +152,29 @@ def _target_name(prepared: Prepared, data_sources: Mapping[str, str]) -> str | N
     return None
 
 
+def _options(
+    settings: Settings, flag_policy: Sequence[str], run_overrides: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], list[str], RunOptions]:
+    """Project policy, the per-source ``--policy`` pairs, and the run options in force."""
+    project_policy, options = split_project_gate(settings.gate or {}, "dbt_armor.yml gate")
+    run_pairs = [p for p in flag_policy if p.partition("=")[0].strip() in RUN_KEYS]
+    source_pairs = [p for p in flag_policy if p not in run_pairs]
+    options = parse_run_options(
+        {p.partition("=")[0].strip(): p.partition("=")[2] for p in run_pairs}, "--policy", options
+    )
+    options = parse_run_options(run_overrides or {}, "command line", base=options)
+    return project_policy, source_pairs, options
+
+
+def run_options(
+    settings: Settings,
+    flag_policy: Sequence[str] = (),
+    run_overrides: Mapping[str, Any] | None = None,
+) -> RunOptions:
+    """The run options (deadline, on_api_error, ...) a check with the same inputs uses."""
+    return _options(settings, flag_policy, run_overrides)[2]
+
+
 def check(
     prepared: Prepared,
     settings: Settings,
@@ -151,8 +187,12 @@ def check(
     now: Callable[[], datetime] = utcnow,
     write: bool = True,
     began: float | None = None,
+    prefetch: Prefetch | None = None,
 ) -> GateResult:
     """Gate a prepared selection; writes armor_gate.json (and armor_skipped.txt) if ``write``.
+
+    ``prefetch``: platform reads started while dbt parsed (gate/prefetch.py); the verdict is
+    still computed on this selection, reusing only the answers it allows.
 
     ``began`` (time.monotonic()) makes the deadline bound the run from that moment (dbt's
     parse included) instead of the platform reads alone.
@@ -164,13 +204,7 @@ def check(
     from dbt_armor.project.naming import NameResolver
 
     manifest = prepared.manifest
-    project_policy, options = split_project_gate(settings.gate or {}, "dbt_armor.yml gate")
-    run_pairs = [p for p in flag_policy if p.partition("=")[0].strip() in RUN_KEYS]
-    source_pairs = [p for p in flag_policy if p not in run_pairs]
-    options = parse_run_options(
-        {p.partition("=")[0].strip(): p.partition("=")[2] for p in run_pairs}, "--policy", options
-    )
-    options = parse_run_options(run_overrides or {}, "command line", base=options)
+    project_policy, source_pairs, options = _options(settings, flag_policy, run_overrides)
     data_sources = settings.data_sources or {}
     name = target if prepared.invocation is None else _target_name(prepared, data_sources)
     upstream = upstream_sources(manifest, prepared.selected)
@@ -194,6 +228,7 @@ def check(
         timings=prepared.timings,
         checked=_checked(prepared, name, resolver, resolved),
         began=began,
+        prefetch=prefetch,
     )
     if write:
         write_outputs(prepared.target_dir, result)
