@@ -36,7 +36,7 @@ E2E = (
     "tests/e2e/test_wrapper.py::test_stale_source_blocks_and_builds_nothing",
     "tests/e2e/test_wrapper.py::test_skip_mode_builds_only_unaffected_models",
 )
-IN_PROCESS = ("tests/e2e/test_selection.py",)
+IN_PROCESS = ("tests/e2e/test_selection.py", "tests/e2e/test_manifest_from_memory.py")
 # the commands that broke on Python 3.10 (ci, lineage publish after a run), and the warehouse
 PY_EXTRA = (
     "tests/integration/test_ci_pr.py::test_ci_report_on_a_real_pr",

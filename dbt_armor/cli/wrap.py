@@ -10,12 +10,15 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 
 from dbt_armor.cli.freshness import new_data_options
+
+if TYPE_CHECKING:
+    from dbt_armor.gate.result import GateResult
 
 PASS_THROUGH = {
     "ignore_unknown_options": True,
@@ -147,7 +150,7 @@ def run_gate(
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
-    from dbt_armor.gate.pipeline import check, prepare, write_outputs
+    from dbt_armor.gate.pipeline import prepare, write_outputs
 
     wanted = command or opts.get("gate_command") or "build"
     invocation = resolve_invocation(wanted, dbt_args, environ_snapshot(), Path.cwd())
@@ -183,44 +186,24 @@ def run_gate(
 
             prepared = prepare_from_manifest(opts["manifest"], invocation)
         else:
-            prepared = prepare(invocation, executable=opts["dbt_executable"], mode=opts["dbt_mode"])
+            prepared = prepare(
+                invocation,
+                executable=opts["dbt_executable"],
+                mode=opts["dbt_mode"],
+                runs_next=command is not None,
+            )
     except BaseException:
         warm.join()
         if "client" in holder:
             holder["client"].close()
         raise
     warm.join()
-    if "error" in holder:
-        raise holder["error"]
-    from dbt_armor.gate.wait import checked
-
-    # --deadline counts from the process start for the first check only
-    # and only the first check may use the reads started during dbt's parse
-    pending: dict[str, Any] = {"began": began, "prefetch": holder.get("prefetch")}
-
-    def check_once(**again: Any) -> Any:  # a --wait-for-fresh re-check gets a fresh deadline
-        start, pending["began"] = pending["began"], None
-        early, pending["prefetch"] = pending["prefetch"], None
-        # written once: now if dbt will not run, else after the run
-        return check(
-            prepared,
-            settings,
-            client=client,
-            flag_policy=policy,
-            write=False,
-            began=start,
-            prefetch=early,
-            **again,
-        )
-
-    with holder["client"] as client:
-        result = checked(
-            check_once,
-            opts.get("wait_for_fresh"),
-            refresh=opts["refresh"],
-            overrides=overrides,
-            say=console.print,
-        )
+    try:
+        result = _decide(prepared, settings, opts, policy, overrides, holder, began, console)
+    except Exception:
+        if prepared.invoker is not None:
+            prepared.invoker.write_manifest()  # dbt will not run to write it
+        raise
     extra: dict[str, Any] = {"skipped": list(result.skipped)}
     if new_data is not None:
         new_data.annotate(extra)  # armor_gate.json says what --only-new-data left out
@@ -229,6 +212,8 @@ def run_gate(
 
     emit_reports(console, result, opts, json_out=json_out)
     if command is None or prepared.invoker is None or not result.verdict.runs_dbt:
+        if prepared.invoker is not None:
+            prepared.invoker.write_manifest()  # dbt will not run to write it
         write_outputs(prepared.target_dir, result, extra=extra)
         if opts.get("emit_env") is not None:
             from dbt_armor.report.artifact import write_env_file
@@ -258,6 +243,53 @@ def run_gate(
             settings, prepared.manifest_path, target, console, manifest=prepared.manifest
         )
     return code
+
+
+def _decide(
+    prepared: Any,
+    settings: Any,
+    opts: dict[str, Any],
+    policy: list[str],
+    overrides: dict[str, Any],
+    holder: dict[str, Any],
+    began: float,
+    console: Console,
+) -> GateResult:
+    """The gate's result on the prepared selection, with the client built during the parse
+    (``--wait-for-fresh`` re-checks included)."""
+    from dbt_armor.gate.pipeline import check
+    from dbt_armor.gate.wait import checked
+
+    if "error" in holder:
+        raise holder["error"]
+
+    # --deadline counts from the process start for the first check only
+    # and only the first check may use the reads started during dbt's parse
+    pending: dict[str, Any] = {"began": began, "prefetch": holder.get("prefetch")}
+
+    def check_once(**again: Any) -> Any:  # a --wait-for-fresh re-check gets a fresh deadline
+        start, pending["began"] = pending["began"], None
+        early, pending["prefetch"] = pending["prefetch"], None
+        # written once: now if dbt will not run, else after the run
+        return check(
+            prepared,
+            settings,
+            client=client,
+            flag_policy=policy,
+            write=False,
+            began=start,
+            prefetch=early,
+            **again,
+        )
+
+    with holder["client"] as client:
+        return checked(
+            check_once,
+            opts.get("wait_for_fresh"),
+            refresh=opts["refresh"],
+            overrides=overrides,
+            say=console.print,
+        )
 
 
 def make_command(name: str) -> click.Command:

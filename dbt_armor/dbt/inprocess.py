@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.dbt.args import DbtArgs
+from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import child_env
 from dbt_armor.dbt.invoker import DbtInvoker
 from dbt_armor.dbt.selection import (
@@ -23,6 +23,7 @@ from dbt_armor.dbt.selection import (
     selection_from_rows,
 )
 from dbt_armor.errors import DbtError
+from dbt_armor.project.manifest import Manifest, load_manifest
 
 
 @contextlib.contextmanager
@@ -56,6 +57,7 @@ class InProcessInvoker(DbtInvoker):
     ) -> None:
         super().__init__(project_dir, profiles_dir, secrets)
         self.dbt_manifest: Any = None  # dbt's own Manifest object, never our typed one
+        self.unwritten = False  # parsed without writing manifest.json (parse_typed)
 
     def _invoke(self, argv: list[str], env_extra: Mapping[str, str] | None = None) -> Any:
         try:
@@ -66,8 +68,45 @@ class InProcessInvoker(DbtInvoker):
         with scoped_environ(env_extra or {}, self.secrets):
             return runner.invoke(argv)
 
-    def _parse(self, args: DbtArgs) -> None:
-        result = self._invoke(["parse", *args.parse_args, *self._dirs(args), "--quiet"])
+    def parse_typed(self, argv: Sequence[str], command: str = "run") -> tuple[Manifest, Path]:
+        """Parse without writing manifest.json and build our manifest from dbt's memory: the
+        run writes the file afterwards, as ``dbt run`` does. Whoever will not run dbt after
+        this calls ``write_manifest``. Falls back to the file when dbt's objects cannot be
+        encoded, and writes it at once when a dbt plugin writes artifacts beside it."""
+        from dbt_armor.dbt.memory import artifact_hooks, typed_manifest
+
+        args = split_args(command, argv)
+        self._parse(args, write_json=False)
+        path = self.manifest_path = self.target_dir(args) / "manifest.json"
+        self.unwritten = True
+        try:
+            typed = typed_manifest(self.dbt_manifest, path)
+        except DbtError:  # let dbt write the file and read that, as without this shortcut
+            self.write_manifest()
+            return load_manifest(path), path
+        if artifact_hooks(str(self.dbt_manifest.metadata.project_name or "")):
+            self.write_manifest()
+        return typed, path
+
+    def write_manifest(self) -> bool:
+        """Write manifest.json (and plugin artifacts) the way dbt's parse would have."""
+        if not self.unwritten or self.dbt_manifest is None or self.manifest_path is None:
+            return False
+        from dbt.parser.manifest import write_manifest
+        from dbt.plugins import get_plugin_manager
+
+        manifest = self.dbt_manifest
+        with scoped_environ({}, self.secrets):
+            write_manifest(manifest, str(self.manifest_path.parent))
+            plugins = get_plugin_manager(str(manifest.metadata.project_name or ""))
+            for where, artifact in plugins.get_manifest_artifacts(manifest).items():
+                artifact.write(where)
+        self.unwritten = False
+        return True
+
+    def _parse(self, args: DbtArgs, write_json: bool = True) -> None:
+        quiet = ["--quiet"] if write_json else ["--quiet", "--no-write-json"]
+        result = self._invoke(["parse", *args.parse_args, *self._dirs(args), *quiet])
         if not result.success or result.result is None:
             reason = result.exception or "see the dbt output above"
             raise DbtError(
@@ -97,4 +136,23 @@ class InProcessInvoker(DbtInvoker):
         return selection_from_rows(rows, fallback)
 
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
-        return exit_code(self._invoke([command, *argv], env_extra))
+        before = _stamp(self.manifest_path)
+        code = exit_code(self._invoke([command, *argv], env_extra))
+        if self.unwritten and _stamp(self.manifest_path) == before:
+            # dbt did not write manifest.json (a failed on-run-start, an exception): write it
+            # as its parse would have, unless this invocation's own flags turned JSON off
+            from dbt.flags import get_flags
+
+            if getattr(get_flags(), "WRITE_JSON", True):  # type: ignore[no-untyped-call]
+                self.write_manifest()
+        self.unwritten = False
+        return code
+
+
+def _stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What changes when a file is rewritten (None when there is no file)."""
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return None if found is None else (found.st_mtime_ns, found.st_size, found.st_ino)

@@ -14,13 +14,16 @@ import sys
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import environ_snapshot
 from dbt_armor.dbt.invocation import Invocation, resolve_invocation
 from dbt_armor.dbt.selection import Selection
 from dbt_armor.errors import DbtError, UsageError
+
+if TYPE_CHECKING:
+    from dbt_armor.project.manifest import Manifest
 
 Mode = Literal["auto", "inprocess", "subprocess"]
 MODES = ("auto", "inprocess", "subprocess")
@@ -73,6 +76,21 @@ class DbtInvoker(ABC):
             )
         self.manifest_path = path
         return path
+
+    def parse_typed(self, argv: Sequence[str], command: str = "run") -> tuple[Manifest, Path]:
+        """Parse (once) and return our typed manifest with the path of dbt's manifest.json.
+
+        Here: dbt writes the file and it is read back. An in-process invoker may build it from
+        dbt's memory instead and leave the file to the run (see ``write_manifest``)."""
+        from dbt_armor.project.manifest import load_manifest
+
+        path = self.parse(argv, command=command)
+        return load_manifest(path), path
+
+    def write_manifest(self) -> bool:
+        """Write dbt's manifest.json if the parse left it unwritten; True when it wrote it
+        (never here: this parse always writes it)."""
+        return False
 
     def select_and_parse(
         self, argv: Sequence[str], command: str = "build"

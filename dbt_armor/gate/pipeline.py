@@ -92,12 +92,18 @@ _NO_NODES = Manifest(metadata=Metadata())
 
 
 def prepare(
-    invocation: Invocation, *, executable: str | None = None, mode: str = "auto"
+    invocation: Invocation,
+    *,
+    executable: str | None = None,
+    mode: str = "auto",
+    runs_next: bool = False,
 ) -> Prepared:
     """Parse the project once and let dbt's own selector engine resolve the selection.
 
     ``invocation.command`` decides which resource types are selected (``run`` selects models
-    only, so the sources feeding seeds or snapshots are not gated).
+    only, so the sources feeding seeds or snapshots are not gated). ``runs_next``: the caller
+    runs dbt with this invoker next, so an in-process parse may leave manifest.json to that
+    run (the caller calls ``invoker.write_manifest()`` when it does not run after all).
     """
     from dbt_armor.dbt import make_invoker
     from dbt_armor.project.manifest import load_manifest
@@ -110,9 +116,12 @@ def prepare(
     if invoker.mode == "subprocess" and _select_everything(invocation, _NO_NODES) is None:
         # ls is needed anyway: it parses and writes the manifest (one dbt process, not two)
         manifest_path, selection = invoker.select_and_parse(argv, command=invocation.command)
+        manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
+    elif runs_next:
+        manifest, manifest_path = invoker.parse_typed(argv, command=invocation.command)
     else:
         manifest_path = Path(invoker.parse(argv, command=invocation.command))
-    manifest = load_manifest(manifest_path)  # our typed subset of what dbt just wrote
+        manifest = load_manifest(manifest_path)
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
     everything = None if selection is not None else _select_everything(invocation, manifest)

@@ -34,9 +34,14 @@ def shop(dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory) -> I
 def test_fresh_sources_run_dbt(shop: Shop) -> None:
     shop.ages()
     shop.drop_models()
+    manifest = shop.project.path / "target" / "manifest.json"
+    manifest.unlink()
     done = shop.armor("run")
     assert done.returncode == 0, explain(done)
     assert shop.built() == set(MODELS)
+    # the gate read dbt's parse from memory; the run wrote the file, with compiled SQL
+    nodes = json.loads(manifest.read_text())["nodes"]
+    assert nodes["model.armor_shop.fct_orders"].get("compiled_code")
     gate = json.loads((shop.project.path / "target" / "armor_gate.json").read_text())
     assert gate["decision"] == "pass" and gate["exit_code"] == 0
     # `run` gates the sources feeding models only (no snapshot-only source is read)
@@ -48,9 +53,13 @@ def test_fresh_sources_run_dbt(shop: Shop) -> None:
 def test_stale_source_blocks_and_builds_nothing(shop: Shop) -> None:
     shop.ages(orders=40)
     shop.drop_models()
+    manifest = shop.project.path / "target" / "manifest.json"
+    manifest.unlink()
     done = shop.armor("run")
     assert done.returncode == 3, explain(done)
     assert shop.built() == set()
+    # dbt did not run: the wrapper wrote the manifest dbt's parse would have written
+    assert "model.armor_shop.fct_orders" in json.loads(manifest.read_text())["nodes"]
     text = " ".join(done.stdout.split())
     assert "BLOCK shop.orders (warehouse.warehouse.raw.orders) is 40" in text
 
