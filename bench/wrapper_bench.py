@@ -250,7 +250,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     rounds = 3 if quick else 7
     with TemporaryDirectory(prefix="armor-wrapper-bench-") as tmp:
         rows = _integration(Path(tmp), rounds)
-        rows += _big(Path(tmp), 200 if quick else 1000, 2 if quick else 3)
+        rows += _big(Path(tmp), 200 if quick else 1000, 2 if quick else 7)
     return rows
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import child_env, environ_snapshot, raise_stack_limit
-from dbt_armor.dbt.invoker import DbtInvoker
+from dbt_armor.dbt.invoker import DbtInvoker, file_stamp
 from dbt_armor.dbt.selection import (
     LS_OUTPUT_KEYS,
     Selection,
@@ -20,15 +20,6 @@ from dbt_armor.dbt.selection import (
     selection_from_rows,
 )
 from dbt_armor.errors import DbtError
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when a file is rewritten (None when it does not exist)."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -109,9 +100,9 @@ class SubprocessInvoker(DbtInvoker):
         not the one ls just wrote (an engine whose ls writes no manifest)."""
         args = split_args(command, argv)
         path = self.target_dir(args) / "manifest.json"
-        before = _stamp(path)
+        before = file_stamp(path)
         selection = self.select(argv, command=command)
-        after = _stamp(path)
+        after = file_stamp(path)
         if args.resource_types and after is not None and after != before:
             self.manifest_path = path
             return path, selection

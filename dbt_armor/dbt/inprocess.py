@@ -14,7 +14,7 @@ from typing import Any
 
 from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import child_env
-from dbt_armor.dbt.invoker import DbtInvoker
+from dbt_armor.dbt.invoker import DbtInvoker, file_stamp
 from dbt_armor.dbt.selection import (
     LS_OUTPUT_KEYS,
     Selection,
@@ -136,9 +136,9 @@ class InProcessInvoker(DbtInvoker):
         return selection_from_rows(rows, fallback)
 
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
-        before = _stamp(self.manifest_path)
+        before = file_stamp(self.manifest_path)
         code = exit_code(self._invoke([command, *argv], env_extra))
-        if self.unwritten and _stamp(self.manifest_path) == before:
+        if self.unwritten and file_stamp(self.manifest_path) == before:
             # dbt did not write manifest.json (a failed on-run-start, an exception): write it
             # as its parse would have, unless this invocation's own flags turned JSON off
             from dbt.flags import get_flags
@@ -147,12 +147,3 @@ class InProcessInvoker(DbtInvoker):
                 self.write_manifest()
         self.unwritten = False
         return code
-
-
-def _stamp(path: Path | None) -> tuple[int, int, int] | None:
-    """What changes when a file is rewritten (None when there is no file)."""
-    try:
-        found = path.stat() if path is not None else None
-    except OSError:
-        return None
-    return None if found is None else (found.st_mtime_ns, found.st_size, found.st_ino)

@@ -137,6 +137,15 @@ class DbtInvoker(ABC):
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int: ...
 
 
+def file_stamp(path: Path | None) -> tuple[int, int, int] | None:
+    """What changes when a file is rewritten (None when there is no file)."""
+    try:
+        found = path.stat() if path is not None else None
+    except OSError:
+        return None
+    return None if found is None else (found.st_mtime_ns, found.st_size, found.st_ino)
+
+
 @contextlib.contextmanager
 def stdout_to_stderr_scope() -> Iterator[None]:
     """Point file descriptor 1 and sys.stdout at stderr for the block (dbt in-process or as a
