@@ -1,7 +1,8 @@
 """The one adapter through which every orchestrator integration gates: a manifest (path or
 dict) and a selection in, a GateResult out, with the CLI's policy, outcome and exit codes.
 
-Never runs or parses dbt; switching to a new gate pipeline means editing this module only.
+Never runs or parses dbt; prepares the selection and leaves the check to
+``gate.entry.gate_prepared``, the one ``dbt_armor.gate()`` uses too.
 """
 
 from __future__ import annotations
