@@ -15,7 +15,7 @@ from dbt_armor.dbt.args import split_args
 from dbt_armor.dbt.invocation import Invocation
 from dbt_armor.errors import UsageError
 from dbt_armor.gate.pipeline import Prepared
-from dbt_armor.project.manifest import load_manifest
+from dbt_armor.project.manifest import Manifest, load_manifest
 from dbt_armor.project.select import Selector
 
 NEEDS_DBT = ("--state", "--defer-state", "--defer", "--favor-state")
@@ -50,6 +50,19 @@ def selection_flags(
     return select, exclude, selector[-1] if selector else None
 
 
+def select_on_manifest(
+    manifest: Manifest, command: str, dbt_args: Sequence[str]
+) -> tuple[frozenset[str], dict[str, str]]:
+    """The nodes ``dbt ls`` would select for ``command`` with ``dbt_args`` on ``manifest``,
+    and each one's fqn selector (what skip mode excludes)."""
+    args = split_args(command, dbt_args)
+    select, exclude, selector = selection_flags(command, dbt_args)
+    chosen = Selector(manifest).select(
+        select, exclude, args.resource_types, args.exclude_resource_types, selector
+    )
+    return chosen, {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
+
+
 def prepare_from_manifest(manifest_path: Path, invocation: Invocation) -> Prepared:
     """Load ``manifest_path`` and select on it as ``dbt ls`` would for the invocation's command.
 
@@ -61,12 +74,8 @@ def prepare_from_manifest(manifest_path: Path, invocation: Invocation) -> Prepar
     timings["parse"] = time.perf_counter() - started
     started = time.perf_counter()
     args = invocation.args
-    select, exclude, selector = selection_flags(args.command, args.argv)
-    chosen = Selector(manifest).select(
-        select, exclude, args.resource_types, args.exclude_resource_types, selector
-    )
+    chosen, selectors = select_on_manifest(manifest, args.command, args.argv)
     timings["select"] = time.perf_counter() - started
-    selectors = {uid: ".".join(manifest.nodes[uid].fqn) for uid in chosen}
     return Prepared(
         manifest,
         Path(manifest_path),

@@ -1,7 +1,7 @@
 """The gate pipeline: prepare (parse and select) -> check (names, policy, facts, verdict) -> write.
 
-Also the Python API for orchestrators, ``dbt_armor.gate(...) -> GateResult``. Never runs dbt
-models itself; every file it writes is written once.
+The policy, wait and write sequence around ``check`` is ``gate.entry``'s; the Python API is
+``gate.public``. Never runs dbt models itself; every file it writes is written once.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``dbt_armor.gate(...)``: the gate for orchestrators (Airflow, Dagster, Prefect tasks).
 
-Resolves the dbt invocation like the CLI, then prepares (dbt parse/ls, or a manifest.json with
-no dbt at all), checks and writes target/armor_gate.json. Returns a GateResult.
+Resolves the dbt invocation like the CLI and prepares (dbt parse/ls, or a manifest.json with
+no dbt at all); the check itself is ``gate.entry.gate_prepared``. Returns a GateResult.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_armor.errors import GateBlocked
-from dbt_armor.gate.pipeline import GateResult, check, prepare, utcnow
+from dbt_armor.gate.pipeline import GateResult, prepare, utcnow
 
 
 def _argv(
@@ -46,12 +46,14 @@ def gate(
     profiles_dir: str | Path | None = None,
     vars: str | None = None,
     manifest: str | Path | None = None,
-    policy: Mapping[str, str] | None = None,
+    policy: Mapping[str, Any] | None = None,
     on_api_error: str | None = None,
     mode: str | None = None,
     deadline: float | None = None,
     max_age: float | None = None,
     refresh: bool = False,
+    wait: str | float | None = None,
+    say: Callable[[str], None] = lambda _: None,
     api_url: str | None = None,
     client: Any = None,
     dbt_mode: str = "auto",
@@ -66,14 +68,16 @@ def gate(
     DBT_PROJECT_DIR, DBT_PROFILES_DIR, then the profile's default target). ``manifest`` selects
     on that manifest.json without dbt. ``deadline`` bounds the whole call in seconds (dbt's
     parse included; the platform reads get what is left, at least one second). ``max_age``
-    marks a source stale after that many hours. ``command`` is the dbt command the caller runs
-    next (``run`` gates only sources feeding models). With ``raise_on_block=True`` raises
-    GateBlocked (``.result``) whenever the result's exit code is not 0.
+    marks a source stale after that many hours. ``wait`` (seconds or ``"15m"``) re-checks
+    like ``--wait-for-fresh`` while only late sources block, reporting through ``say``.
+    ``command`` is the dbt command the caller runs next (``run`` gates only sources feeding
+    models). With ``raise_on_block=True`` raises GateBlocked (``.result``) whenever the
+    result's exit code is not 0.
     """
-    from dbt_armor.api.client import ArmorClient
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
+    from dbt_armor.gate.entry import gate_prepared
 
     began = time.monotonic()
     singles = {"--selector": selector, "--target": target, "--vars": vars}
@@ -88,27 +92,11 @@ def gate(
         prepared = prepare_from_manifest(Path(manifest), invocation)
     else:
         prepared = prepare(invocation, executable=dbt_executable, mode=dbt_mode)
-    overrides = {"on_api_error": on_api_error, "mode": mode, "deadline": deadline}
-    pairs = [f"{k}={v}" for k, v in (policy or {}).items()]
-    if max_age is not None:
-        pairs.append(f"max_age={max_age}")
-    own = client is None
-    if own:
-        client = ArmorClient.from_settings(settings)
-    try:
-        result = check(
-            prepared,
-            settings,
-            client=client,
-            flag_policy=pairs,
-            run_overrides=overrides,
-            refresh=refresh,
-            now=now,
-            began=began,
-        )
-    finally:
-        if own:
-            client.close()
+    result = gate_prepared(
+        prepared, settings, client=client, policy=policy, max_age=max_age, mode=mode,
+        on_api_error=on_api_error, deadline=deadline, refresh=refresh, wait=wait, say=say,
+        now=now, began=began,
+    )  # fmt: skip
     if raise_on_block and result.blocked:
         raise GateBlocked(
             f"dbt-armor gate: {result.outcome.value} ({result.note or 'see armor_gate.json'})",

@@ -1,27 +1,22 @@
 """The one adapter through which every orchestrator integration gates: a manifest (path or
 dict) and a selection in, a GateResult out, with the CLI's policy, outcome and exit codes.
 
-Never runs or parses dbt; switching to a new gate pipeline means editing this module only.
+Never runs or parses dbt; prepares the selection and leaves the check to
+``gate.entry.gate_prepared``, the one ``dbt_armor.gate()`` uses too.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime, timezone
-from functools import partial
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from dbt_armor.gate.pipeline import Prepared, check, write_outputs
+from dbt_armor.gate.pipeline import Prepared, utcnow
 from dbt_armor.gate.result import GateResult
-from dbt_armor.gate.wait import checked
 
 __all__ = ["GateResult", "gate_on_manifest", "load", "prepared_for"]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def load(manifest: str | Path | Mapping[str, Any] | Any) -> tuple[Any, Path | None]:
@@ -47,24 +42,18 @@ def prepared_for(
 ) -> Prepared:
     """A Prepared selection: ``nodes`` (unique_ids the orchestrator chose) or select/exclude
     evaluated like ``dbt-armor gate --manifest`` for ``command``."""
-    from dbt_armor.dbt.args import split_args
-    from dbt_armor.gate.offline import selection_flags
-    from dbt_armor.project.select import Selector
+    from dbt_armor.gate.offline import select_on_manifest
 
     typed, path = load(manifest)
     if nodes is not None:
         chosen = frozenset(n for n in nodes if n in typed.nodes)
+        selectors = {uid: ".".join(typed.nodes[uid].fqn) for uid in chosen}
     else:
         argv = [
             *(["--select", *select] if select else []),
             *(["--exclude", *exclude] if exclude else []),
         ]
-        sel, exc, selector = selection_flags(command, argv)
-        args = split_args(command, argv)
-        chosen = Selector(typed).select(
-            sel, exc, args.resource_types, args.exclude_resource_types, selector
-        )
-    selectors = {uid: ".".join(typed.nodes[uid].fqn) for uid in chosen}
+        chosen, selectors = select_on_manifest(typed, command, argv)
     where = target_dir if target_dir is not None else (path.parent if path else None)
     return Prepared(typed, path or Path("manifest.json"), chosen, selectors, None, where, {})  # type: ignore[arg-type]
 
@@ -89,15 +78,18 @@ def gate_on_manifest(
     write: bool = True,
     wait: str | float | None = None,
     say: Callable[[str], None] = lambda _: None,
-    now: Callable[[], datetime] = _utcnow,
+    now: Callable[[], datetime] = utcnow,
 ) -> GateResult:
     """Gate the sources upstream of a selection on ``manifest``; same decision as the CLI.
 
     ``settings`` come from ``dbt_armor.config.resolve_settings`` (data sources, project policy);
     ``client`` is an ``ArmorClient``. armor_gate.json goes to ``target_dir`` (else next to the
     manifest file) when ``write`` is true. ``wait`` (seconds or ``"15m"``) waits for late
-    sources like ``--wait-for-fresh``, reporting through ``say``.
+    sources like ``--wait-for-fresh``, reporting through ``say``. The check itself is
+    ``gate.entry.gate_prepared``, the same one ``dbt_armor.gate()`` calls.
     """
+    from dbt_armor.gate.entry import gate_prepared
+
     prepared = prepared_for(
         manifest,
         select=select,
@@ -106,19 +98,8 @@ def gate_on_manifest(
         command=command,
         target_dir=target_dir,
     )
-    flags = [f"{k}={v}" for k, v in (policy or {}).items()]
-    if max_age is not None:
-        flags.append(f"max_age={max_age}")
-    once = partial(
-        check, prepared, settings, client=client, target=target, flag_policy=flags, now=now,
-        write=False,
+    return gate_prepared(
+        prepared, settings, client=client, target=target, policy=policy, max_age=max_age,
+        mode=mode, on_api_error=on_api_error, deadline=deadline, refresh=refresh, wait=wait,
+        say=say, now=now, write=write,
     )  # fmt: skip
-    overrides: dict[str, object] = {
-        "mode": mode,
-        "on_api_error": on_api_error,
-        "deadline": deadline,
-    }
-    result = checked(once, wait, refresh=refresh, overrides=overrides, say=say)
-    if write and prepared.target_dir is not None:
-        write_outputs(prepared.target_dir, result)
-    return result

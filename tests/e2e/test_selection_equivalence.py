@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from project_copy import copy_project
+from project_copy import DbtProject
 
 from dbt_armor.dbt.invocation import resolve_invocation
 from dbt_armor.gate.offline import prepare_from_manifest
@@ -162,17 +162,21 @@ def _dbt(argv: list[str], manifest: Any = None) -> Any:
     return result.result
 
 
-def _parse(project: Path, profiles: Path) -> Parsed:
+def _parse(project: Path, profiles: Path, *, deps: bool = True) -> Parsed:
     flags = ["--project-dir", str(project), "--profiles-dir", str(profiles), "--log-level", "none"]
-    _dbt(["deps", *flags])
+    if deps:
+        _dbt(["deps", *flags])
     return Parsed(project, profiles, _dbt(["parse", *flags]))
 
 
 @pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory, dbt_env: None) -> Parsed:
-    copy = copy_project(tmp_path_factory.mktemp("eq_shop") / "armor_shop")
+def shop(
+    dbt_project: DbtProject, tmp_path_factory: pytest.TempPathFactory, dbt_env: None
+) -> Parsed:
+    """The session's built integration_project, cloned (packages kept) and parsed in-process."""
+    copy = dbt_project.clone(tmp_path_factory.mktemp("eq_shop") / "armor_shop")
     os.environ["ARMOR_DUCKDB_PATH"] = str(copy.db_path)
-    return _parse(copy.path, copy.profiles_dir)
+    return _parse(copy.path, copy.profiles_dir, deps=False)
 
 
 @pytest.fixture(scope="module")

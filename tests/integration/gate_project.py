@@ -1,18 +1,21 @@
-"""Builders for gate integration tests: a hand-made manifest, a Prepared without dbt, and the
-emulator control calls (freshness overrides, forced rule outcomes, faults).
+"""Builders for integration tests: a hand-made manifest, a Prepared without dbt, a project dir
+holding only a manifest (for the CLI without dbt), the CLI run in-process, and the emulator
+control calls (manifests, freshness overrides, forced rule outcomes, faults).
 
-Test plumbing only; the gate code under test is called unchanged.
+Test plumbing only; the code under test is called unchanged.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from dbt_armor.config import Settings
 from dbt_armor.emulator import EmulatorServer
@@ -20,6 +23,7 @@ from dbt_armor.gate.engine import GateResult
 from dbt_armor.gate.pipeline import Prepared, check
 from dbt_armor.project import load_manifest
 
+MANIFESTS = Path(__file__).resolve().parents[1] / "fixtures" / "manifests"
 DATA_SOURCE = "warehouse"
 DATABASE = "demo"
 SCHEMA = "raw"
@@ -96,6 +100,41 @@ def gate(
         run_overrides=dict(overrides or {}),
         now=lambda: now,
     )
+
+
+def manifest_project(
+    root: Path,
+    emulator: EmulatorServer,
+    manifest: str | Mapping[str, Any] = "integration_v12.json",
+    config: str = "",
+) -> Path:
+    """``root`` as a project dbt-armor reads without dbt: target/manifest.json (a fixture under
+    tests/fixtures/manifests, or a manifest dict) and a dbt_armor.yml pointing at ``emulator``
+    with data source ``warehouse`` for every target, plus ``config`` (more YAML lines). The
+    manifest's tables are registered on the emulator under that data source."""
+    (root / "target").mkdir(parents=True, exist_ok=True)
+    if isinstance(manifest, str):  # the fixture's bytes, unchanged
+        shutil.copy(MANIFESTS / manifest, root / "target" / "manifest.json")
+        doc = json.loads((MANIFESTS / manifest).read_text())
+    else:
+        doc = manifest
+        (root / "target" / "manifest.json").write_text(json.dumps(doc))
+    (root / "dbt_armor.yml").write_text(
+        f"api_url: {emulator.api_url}\nallow_http: true\n"
+        f'data_sources:\n  "*": {DATA_SOURCE}\n{config}'
+    )
+    control(emulator, f"manifest?data_source={DATA_SOURCE}", doc)
+    return root
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``dbt-armor ARGV`` through the real entry point in-process: (exit code, stdout, stderr)."""
+    from dbt_armor.cli.main import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return int(exc.value.code or 0), out, err
 
 
 def register(emulator: EmulatorServer, tables: Iterable[str]) -> None:

@@ -5,35 +5,21 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from gate_project import cli, manifest_project
 
-from dbt_armor.cli.main import main
 from dbt_armor.emulator import EmulatorServer
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "integration_v12.json"
 
 
 @pytest.fixture()
 def project(
     emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api_key: str
 ) -> Path:
-    (tmp_path / "target").mkdir()
-    shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
-    (tmp_path / "dbt_armor.yml").write_text(
-        f"api_url: {emulator.api_url}\nallow_http: true\n"
-        'data_sources:\n  "*": warehouse\nnaming:\n  case: preserve\n'
-    )
-    raw = json.loads(FIXTURE.read_text())
-    r = httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw)
-    assert r.status_code == 200, r.text
     monkeypatch.setenv("ARMOR_API_KEY", api_key)
-    return tmp_path
+    return manifest_project(tmp_path, emulator, config="naming:\n  case: preserve\n")
 
 
 @pytest.mark.parametrize(
@@ -55,8 +41,6 @@ def test_one_decode_per_command(
 ) -> None:
     manifest = project / "target" / "manifest.json"
     args = [a.format(m=manifest, p=project) for a in argv]
-    with pytest.raises(SystemExit) as exc:
-        main(args)
-    err = capsys.readouterr().err
-    assert exc.value.code in (0, None), err
+    code, _, err = cli(capsys, *args)
+    assert code == 0, err
     assert manifest_decodes.calls == 1

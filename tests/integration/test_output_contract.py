@@ -12,28 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
+from gate_project import manifest_project
 
 from dbt_armor.emulator import EmulatorServer
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "integration_v12.json"
 DBT_ARMOR = str(Path(sys.executable).with_name("dbt-armor"))
 
 
 @pytest.fixture()
 def project(emulator: EmulatorServer, tmp_path: Path) -> Path:
-    (tmp_path / "target").mkdir()
-    shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
+    config = "tier: enterprise\nnaming:\n  case: preserve\n"
+    manifest_project(tmp_path, emulator, config=config)
     (tmp_path / "prod").mkdir()
-    shutil.copy(FIXTURE, tmp_path / "prod" / "manifest.json")
-    (tmp_path / "dbt_armor.yml").write_text(
-        f"api_url: {emulator.api_url}\nallow_http: true\ntier: enterprise\n"
-        'data_sources:\n  "*": warehouse\nnaming:\n  case: preserve\n'
-    )
-    raw = json.loads(FIXTURE.read_text())
-    response = httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw)
-    assert response.status_code == 200, response.text
+    shutil.copy(tmp_path / "target" / "manifest.json", tmp_path / "prod" / "manifest.json")
     return tmp_path
 
 

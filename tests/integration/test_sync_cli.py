@@ -4,38 +4,23 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-
-from dbt_armor.cli.main import main
-
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
+from gate_project import cli, manifest_project
 
 
 @pytest.fixture()
 def project(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api_key: str) -> Path:
-    (tmp_path / "target").mkdir()
-    shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
-    (tmp_path / "dbt_armor.yml").write_text(
-        f"api_url: {emulator.url}/api/v1\nallow_http: true\n"
-        'data_sources:\n  "*": warehouse\nsync:\n  dialect: backend\n'
-    )
-    raw = json.loads(FIXTURE.read_text())
-    httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw)
     monkeypatch.setenv("ARMOR_API_KEY", api_key)
-    return tmp_path
+    config = "sync:\n  dialect: backend\n"
+    return manifest_project(tmp_path, emulator, "sync_catalogue.json", config)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["sync", *args])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return cli(capsys, "sync", *args)
 
 
 def test_plan_out_apply_file_then_drift_check(

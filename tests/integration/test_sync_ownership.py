@@ -8,7 +8,6 @@ not a single write; a property test throws arbitrary edits at the live re-check.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -16,38 +15,28 @@ from typing import Any
 import httpx
 import pytest
 from examples_budget import examples
+from gate_project import MANIFESTS, cli, control, manifest_project
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dbt_armor.api import ArmorClient
 from dbt_armor.api.models import ValidityRuleCreate
-from dbt_armor.cli.main import main
 from dbt_armor.errors import ArmorError
 from dbt_armor.sync import plan_json
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "sync_catalogue.json"
+CATALOGUE = "sync_catalogue.json"
 WRITES = ("POST", "PATCH", "DELETE", "PUT")
 NOW = datetime(2026, 11, 25, 13, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture()
 def project(emulator: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api_key: str) -> Path:
-    (tmp_path / "target").mkdir()
-    shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
-    (tmp_path / "dbt_armor.yml").write_text(
-        f"api_url: {emulator.url}/api/v1\nallow_http: true\ndata_sources:\n  '*': warehouse\n"
-    )
-    raw = json.loads(FIXTURE.read_text())
-    httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw)
     monkeypatch.setenv("ARMOR_API_KEY", api_key)
-    return tmp_path
+    return manifest_project(tmp_path, emulator, CATALOGUE)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as exc:
-        main(["sync", *args])
-    out, err = capsys.readouterr()
-    return int(exc.value.code or 0), out, err
+    return cli(capsys, "sync", *args)
 
 
 def writes(emulator: Any) -> int:
@@ -185,9 +174,9 @@ def test_no_plan_file_touches_an_unowned_rule(
     from dbt_armor.sync.service import apply_plan, make_plan
 
     emulator.app.reset()
-    raw_manifest = json.loads(FIXTURE.read_text())
-    httpx.post(emulator.url + "/_emulator/manifest?data_source=warehouse", json=raw_manifest)
-    manifest = load_manifest(FIXTURE)
+    raw_manifest = json.loads((MANIFESTS / CATALOGUE).read_text())
+    control(emulator, "manifest?data_source=warehouse", raw_manifest)
+    manifest = load_manifest(MANIFESTS / CATALOGUE)
     resolver = NameResolver(manifest, target="dev", data_sources={"*": "warehouse"})
     first = make_plan(client, manifest, resolver.resolve, dialect="upper", now=NOW)
     apply_plan(client, first, prune=False, saved=False)

@@ -22,7 +22,7 @@ import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -34,6 +34,9 @@ from dbt_armor.cli.main import main
 from dbt_armor.emulator import EmulatorConfig, EmulatorServer
 from dbt_armor.emulator.config import ApiKey
 from dbt_armor.errors import ArmorError
+
+if TYPE_CHECKING:
+    from project_copy import DbtProject
 
 CANARY = "aa_test_LEAKCANARY0123456789abcdefghijklmnop"
 # The whole key, its distinctive middle, a tail longer than a mask shows, and encodings an
@@ -403,39 +406,33 @@ select '{{ env_var("ARMOR_API_KEY", "absent") }}' as api_key,
 
 @pytest.mark.e2e
 def test_real_dbt_run_in_process_never_sees_the_key(
-    platform: EmulatorServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    platform: EmulatorServer,
+    dbt_project: DbtProject,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """`dbt-armor run` with in-process dbt on a copy of integration_project: a model renders the
     variables dbt can see; neither they nor dbt's files and logs hold the key."""
-    import importlib.util
-
-    copy_path = Path(__file__).resolve().parents[1] / "e2e" / "project_copy.py"
-    spec = importlib.util.spec_from_file_location("project_copy_for_security", copy_path)
-    assert spec is not None and spec.loader is not None
-    project_copy = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = project_copy  # dataclasses look their module up there
-    spec.loader.exec_module(project_copy)
-    dbt_project = project_copy.copy_project(tmp_path / "armor_shop")
-    dbt_project.dbt("deps")
-    (dbt_project.path / "models" / "armor_env_probe.sql").write_text(PROBE_MODEL)
-    (dbt_project.path / "dbt_armor.yml").write_text(
+    shop = dbt_project.clone(tmp_path / "armor_shop")  # the session's build, packages kept
+    (shop.path / "models" / "armor_env_probe.sql").write_text(PROBE_MODEL)
+    (shop.path / "dbt_armor.yml").write_text(
         f"api_url: {platform.url}/api/v1\nallow_http: true\ntimeout: 2\n"
         'data_sources:\n  "*": warehouse\n'
     )
     home = tmp_path / "home"
     home.mkdir()
-    shell = Project(dbt_project.path, home, tmp_path, tmp_path / "no-dbt", tmp_path / "none")
+    shell = Project(shop.path, home, tmp_path, tmp_path / "no-dbt", tmp_path / "none")
     argv = ["run", "--dbt-mode", "inprocess", "--select", "armor_env_probe"]
-    argv += ["--project-dir", str(dbt_project.path), "--profiles-dir", str(dbt_project.path)]
+    argv += ["--project-dir", str(shop.path), "--profiles-dir", str(shop.profiles_dir)]
     env = {
-        "ARMOR_DUCKDB_PATH": str(dbt_project.db_path),
+        "ARMOR_DUCKDB_PATH": str(shop.db_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DO_NOT_TRACK": "1",
     }
     run = invoke(argv, shell, caplog, **env)
     assert run.code == 0, run.stdout + run.stderr
     assert_no_leak(run, shell)
-    compiled = list((dbt_project.path / "target" / "compiled").rglob("armor_env_probe.sql"))
+    compiled = list((shop.path / "target" / "compiled").rglob("armor_env_probe.sql"))
     assert len(compiled) == 1  # what dbt rendered from the environment it was given
     sql = compiled[0].read_text()
     assert "'absent' as api_key" in sql and "'absent' as auth_header" in sql
