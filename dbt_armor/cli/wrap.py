@@ -10,15 +10,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.console import Console
 
 from dbt_armor.cli.freshness import new_data_options
-
-if TYPE_CHECKING:
-    from dbt_armor.gate.result import GateResult
 
 PASS_THROUGH = {
     "ignore_unknown_options": True,
@@ -150,6 +147,7 @@ def run_gate(
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
+    from dbt_armor.gate.entry import policy_flags, run_overrides
     from dbt_armor.gate.pipeline import prepare, write_outputs
 
     wanted = command or opts.get("gate_command") or "build"
@@ -165,15 +163,14 @@ def run_gate(
         new_data = narrow_for_wrapper(opts, settings, invocation, console=console)
         dbt_args = new_data.args  # the invocation is resolved again from the narrowed args
         invocation = resolve_invocation(wanted, dbt_args, environ_snapshot(), Path.cwd())
-    policy = list(opts["policy"])
-    if opts["max_age"] is not None:
-        policy.append(f"max_age={opts['max_age']}")
-    overrides = {
-        "on_api_error": opts["on_api_error"],
+    run_options = {
         "mode": opts["on_fail"],
+        "on_api_error": opts["on_api_error"],
         "cache_ttl": opts["cache_ttl"],
         "deadline": opts["deadline"],
     }
+    policy = policy_flags(opts["policy"], opts["max_age"])
+    overrides = run_overrides(**run_options)
     starter = None
     if opts.get("manifest") is None and not opts["refresh"]:
         from dbt_armor.gate.prefetch import starter as prefetcher
@@ -199,7 +196,17 @@ def run_gate(
         raise
     warm.join()
     try:
-        result = _decide(prepared, settings, opts, policy, overrides, holder, began, console)
+        if "error" in holder:
+            raise holder["error"]
+        from dbt_armor.gate.entry import gate_prepared
+
+        # written once: now if dbt will not run, else after the run (with dbt's exit code)
+        with holder["client"] as client:
+            result = gate_prepared(
+                prepared, settings, client=client, policy=policy, **run_options,
+                refresh=opts["refresh"], wait=opts.get("wait_for_fresh"), say=console.print,
+                began=began, prefetch=holder.get("prefetch"), write=False,
+            )  # fmt: skip
     except Exception:
         if prepared.invoker is not None:
             prepared.invoker.write_manifest()  # dbt will not run to write it
@@ -243,53 +250,6 @@ def run_gate(
             settings, prepared.manifest_path, target, console, manifest=prepared.manifest
         )
     return code
-
-
-def _decide(
-    prepared: Any,
-    settings: Any,
-    opts: dict[str, Any],
-    policy: list[str],
-    overrides: dict[str, Any],
-    holder: dict[str, Any],
-    began: float,
-    console: Console,
-) -> GateResult:
-    """The gate's result on the prepared selection, with the client built during the parse
-    (``--wait-for-fresh`` re-checks included)."""
-    from dbt_armor.gate.pipeline import check
-    from dbt_armor.gate.wait import checked
-
-    if "error" in holder:
-        raise holder["error"]
-
-    # --deadline counts from the process start for the first check only
-    # and only the first check may use the reads started during dbt's parse
-    pending: dict[str, Any] = {"began": began, "prefetch": holder.get("prefetch")}
-
-    def check_once(**again: Any) -> Any:  # a --wait-for-fresh re-check gets a fresh deadline
-        start, pending["began"] = pending["began"], None
-        early, pending["prefetch"] = pending["prefetch"], None
-        # written once: now if dbt will not run, else after the run
-        return check(
-            prepared,
-            settings,
-            client=client,
-            flag_policy=policy,
-            write=False,
-            began=start,
-            prefetch=early,
-            **again,
-        )
-
-    with holder["client"] as client:
-        return checked(
-            check_once,
-            opts.get("wait_for_fresh"),
-            refresh=opts["refresh"],
-            overrides=overrides,
-            say=console.print,
-        )
 
 
 def make_command(name: str) -> click.Command:
