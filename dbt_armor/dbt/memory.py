@@ -7,6 +7,7 @@ Owns turning dbt's objects into manifest JSON for the sections dbt-armor reads; 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ def manifest_bytes(dbt_manifest: Any) -> bytes:
     goes through dbt's serializer so its timestamps read exactly as in the file. Raises
     DbtError when an object is not plainly encodable (the caller then lets dbt write the file).
     """
+    _refuse_kept_apart(dbt_manifest)
     dbt_manifest.build_parent_and_child_maps()  # what dbt does before writing the file
     dbt_manifest.fill_tracking_metadata()
     doc: dict[str, Any] = {name: getattr(dbt_manifest, name, None) for name in SECTIONS}
@@ -53,6 +55,25 @@ def manifest_bytes(dbt_manifest: Any) -> bytes:
         return _ENCODER.encode(doc)
     except (TypeError, ValueError, AttributeError) as exc:
         raise DbtError(f"dbt's in-memory manifest could not be read directly: {exc}") from exc
+
+
+def _entries(dbt_manifest: Any) -> Iterator[Any]:
+    for name in ("nodes", "sources", "exposures", "unit_tests"):
+        yield from (getattr(dbt_manifest, name, None) or {}).values()
+    for versions in (getattr(dbt_manifest, "disabled", None) or {}).values():
+        yield from versions
+
+
+def _refuse_kept_apart(dbt_manifest: Any) -> None:
+    """dbt keeps config keys its schema does not declare in ``config._extra`` and writes them
+    as ordinary config keys; encoded directly they would sit under ``_extra`` where the reader
+    does not look (e.g. a source's ``config.freshness`` on a dbt that does not declare it).
+    Any such key sends the caller to the file dbt writes."""
+    for entry in _entries(dbt_manifest):
+        kept = getattr(getattr(entry, "config", None), "_extra", None)
+        if kept:
+            uid = getattr(entry, "unique_id", "?")
+            raise DbtError(f"{uid}: config keys {sorted(kept)} are kept apart by dbt")
 
 
 def typed_manifest(dbt_manifest: Any, path: Path) -> Manifest:

@@ -4,6 +4,7 @@ must still exist whenever dbt does not run after the gate."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +153,20 @@ def test_objects_msgspec_cannot_encode_fall_back_to_the_file(
     _invoker, typed, path = _parse_in_memory(project, monkeypatch)
     assert path.is_file()
     assert _plain(typed) == _plain(load_manifest(path))
+
+
+def test_config_keys_dbt_keeps_apart_are_read_from_the_file(
+    project: DbtProject, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A config key dbt's schema does not declare (kept in ``config._extra``, written as an
+    ordinary key) must reach the reader as in the file: such a parse falls back to it."""
+    copy = project.clone(tmp_path / "shop")
+    sql = copy.path / "models" / "extra" / "extra_orders.sql"
+    sql.write_text("{{ config(armor_custom_key='kept') }}\n" + sql.read_text())
+    (copy.path / "target" / "manifest.json").unlink(missing_ok=True)
+    invoker, typed, path = _parse_in_memory(copy, monkeypatch)
+    assert path.is_file(), "the parse should have let dbt write manifest.json"
+    assert invoker.write_manifest() is False
+    assert _plain(typed) == _plain(load_manifest(path))
+    config = json.loads(typed.nodes["model.armor_shop.extra_orders"].config_json)
+    assert config["armor_custom_key"] == "kept"  # an ordinary config key, as dbt writes it
