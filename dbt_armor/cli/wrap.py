@@ -211,6 +211,7 @@ def run_gate(
         if prepared.invoker is not None:
             prepared.invoker.write_manifest()  # dbt will not run to write it
         raise
+    target_dir = prepared.target_dir or invocation.target_path
     extra: dict[str, Any] = {"skipped": list(result.skipped)}
     if new_data is not None:
         new_data.annotate(extra)  # armor_gate.json says what --only-new-data left out
@@ -221,7 +222,7 @@ def run_gate(
     if command is None or prepared.invoker is None or not result.verdict.runs_dbt:
         if prepared.invoker is not None:
             prepared.invoker.write_manifest()  # dbt will not run to write it
-        write_outputs(prepared.target_dir, result, extra=extra)
+        write_outputs(target_dir, result, extra=extra)
         if opts.get("emit_env") is not None:
             from dbt_armor.report.artifact import write_env_file
 
@@ -239,9 +240,7 @@ def run_gate(
             new_data.finish(code)
     finally:  # the artifact exists even when dbt itself raised
         seconds = round(time.perf_counter() - started, 4)
-        write_outputs(
-            prepared.target_dir, result, dbt_exit_code=code, dbt_seconds=seconds, extra=extra
-        )
+        write_outputs(target_dir, result, dbt_exit_code=code, dbt_seconds=seconds, extra=extra)
     if opts.get("publish_lineage"):
         from dbt_armor.lineage import publish_best_effort
 

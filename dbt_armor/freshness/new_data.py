@@ -130,8 +130,9 @@ def narrow_to_new_data(
         raise UsageError(f"--sourceless {rule!r} is not one of {', '.join(RULES)}")
     prepared = prepare(invocation, executable=executable, mode=mode)
     upstream = upstream_sources(prepared.manifest, prepared.selected)
-    current = prepared.target_dir / SOURCES_FILE
-    state_dir = (state or default_state(prepared.target_dir, command, target, user)).resolve()
+    target_dir = prepared.target_dir or invocation.target_path
+    current = target_dir / SOURCES_FILE
+    state_dir = (state or default_state(target_dir, command, target, user)).resolve()
     try:
         with ArmorClient.from_settings(settings) as client:
             report = write_sources(

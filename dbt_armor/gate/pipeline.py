@@ -50,7 +50,7 @@ class Prepared:
     selected: frozenset[str]
     selectors: Mapping[str, str]
     invoker: DbtInvoker | None
-    target_dir: Path
+    target_dir: Path | None  # None: a manifest given in memory with nowhere to write
     timings: Mapping[str, float] = field(default_factory=dict)
     invocation: Invocation | None = None
 
@@ -239,7 +239,7 @@ def check(
         began=began,
         prefetch=prefetch,
     )
-    if write:
+    if write and prepared.target_dir is not None:
         write_outputs(prepared.target_dir, result)
     return result
 

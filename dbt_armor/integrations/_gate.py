@@ -55,7 +55,7 @@ def prepared_for(
         ]
         chosen, selectors = select_on_manifest(typed, command, argv)
     where = target_dir if target_dir is not None else (path.parent if path else None)
-    return Prepared(typed, path or Path("manifest.json"), chosen, selectors, None, where, {})  # type: ignore[arg-type]
+    return Prepared(typed, path or Path("manifest.json"), chosen, selectors, None, where, {})
 
 
 def gate_on_manifest(
