@@ -76,6 +76,7 @@ def build_payload(
 ) -> LineagePayload:
     """Build the upload body. The hash is the same for slim and full; the full body is ``raw``
     (dbt's bytes, required when ``slim`` is false) with the armor block appended."""
+    manifest.compact()  # the manifest stays alive while the upload is built beside it
     doc = build_slim(manifest)
     doc.armor = armor_block(data_source, names)
     digest = lineage_hash(doc)
