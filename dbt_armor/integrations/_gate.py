@@ -66,7 +66,7 @@ def gate_on_manifest(
     nodes: Iterable[str] | None = None,
     command: str = "build",
     settings: Any,
-    client: Any,
+    client: Any = None,
     target: str | None = None,
     policy: Mapping[str, Any] | None = None,
     mode: str | None = None,
@@ -83,10 +83,11 @@ def gate_on_manifest(
     """Gate the sources upstream of a selection on ``manifest``; same decision as the CLI.
 
     ``settings`` come from ``dbt_armor.config.resolve_settings`` (data sources, project policy);
-    ``client`` is an ``ArmorClient``. armor_gate.json goes to ``target_dir`` (else next to the
-    manifest file) when ``write`` is true. ``wait`` (seconds or ``"15m"``) waits for late
-    sources like ``--wait-for-fresh``, reporting through ``say``. The check itself is
-    ``gate.entry.gate_prepared``, the same one ``dbt_armor.gate()`` calls.
+    ``client`` is an ``ArmorClient`` (None: one is built from ``settings`` and closed after).
+    armor_gate.json goes to ``target_dir`` (else next to the manifest file) when ``write`` is
+    true. ``wait`` (seconds or ``"15m"``) waits for late sources like ``--wait-for-fresh``,
+    reporting through ``say``. The check itself is ``gate.entry.gate_prepared``, the same one
+    ``dbt_armor.gate()`` calls.
     """
     from dbt_armor.gate.entry import gate_prepared
 

@@ -32,32 +32,29 @@ XCOM_RESULTS = "armor_results"  # DBT_ARMOR_RESULTS for a downstream dbt task
 
 def run_gate(spec: Mapping[str, Any], log: Any = None) -> GateResult:
     """One gate evaluation from an operator's plain settings (``GateSpec`` keys)."""
-    from dbt_armor.api.client import ArmorClient
     from dbt_armor.config import resolve_settings
 
     project = Path(spec["project_dir"]) if spec.get("project_dir") else None
     settings = resolve_settings({"api_url": spec.get("api_url")}, project_dir=project)
     settings.require_key()
     target_dir = spec.get("target_dir")
-    with ArmorClient.from_settings(settings) as client:
-        return gate_on_manifest(
-            spec["manifest_path"],
-            select=list(spec.get("select") or ()),
-            exclude=list(spec.get("exclude") or ()),
-            command=spec.get("command") or "build",
-            settings=settings,
-            client=client,
-            target=spec.get("target"),
-            policy=spec.get("policy"),
-            mode=spec.get("mode"),
-            on_api_error=spec.get("on_api_error"),
-            deadline=spec.get("deadline"),
-            max_age=spec.get("max_age"),
-            refresh=bool(spec.get("refresh")),
-            target_dir=Path(target_dir) if target_dir else None,
-            wait=spec.get("wait_for_fresh"),
-            say=(log.info if log is not None else (lambda _: None)),
-        )
+    return gate_on_manifest(
+        spec["manifest_path"],
+        select=list(spec.get("select") or ()),
+        exclude=list(spec.get("exclude") or ()),
+        command=spec.get("command") or "build",
+        settings=settings,
+        target=spec.get("target"),
+        policy=spec.get("policy"),
+        mode=spec.get("mode"),
+        on_api_error=spec.get("on_api_error"),
+        deadline=spec.get("deadline"),
+        max_age=spec.get("max_age"),
+        refresh=bool(spec.get("refresh")),
+        target_dir=Path(target_dir) if target_dir else None,
+        wait=spec.get("wait_for_fresh"),
+        say=(log.info if log is not None else (lambda _: None)),
+    )
 
 
 def _summary(result: GateResult) -> str:

@@ -94,32 +94,28 @@ class ArmorResource(dg.ConfigurableResource):  # type: ignore[misc]
         say: Any = None,
     ) -> GateResult:
         """One gate evaluation (same policy, outcome and exit codes as ``dbt-armor gate``)."""
-        from dbt_armor.api.client import ArmorClient
-
         settings = self._settings()
         settings.require_key()
         where = target_dir or (Path(self.target_dir) if self.target_dir else None)
-        with ArmorClient.from_settings(settings) as client:
-            return gate_on_manifest(
-                manifest,
-                nodes=nodes,
-                select=select,
-                exclude=exclude,
-                command=command,
-                settings=settings,
-                client=client,
-                target=self.target,
-                policy=self.policy,
-                mode=self.mode,
-                on_api_error=self.on_api_error,
-                deadline=self.deadline,
-                max_age=self.max_age,
-                refresh=self.refresh,
-                target_dir=where,
-                write=where is not None,
-                wait=wait,
-                say=say or (lambda _: None),
-            )
+        return gate_on_manifest(
+            manifest,
+            nodes=nodes,
+            select=select,
+            exclude=exclude,
+            command=command,
+            settings=settings,
+            target=self.target,
+            policy=self.policy,
+            mode=self.mode,
+            on_api_error=self.on_api_error,
+            deadline=self.deadline,
+            max_age=self.max_age,
+            refresh=self.refresh,
+            target_dir=where,
+            write=where is not None,
+            wait=wait,
+            say=say or (lambda _: None),
+        )
 
     def gate_dbt_assets(self, context: Any, *, wait: str | float | None = None) -> DbtGate:
         """Gate the assets this ``@dbt_assets`` step is about to build.
