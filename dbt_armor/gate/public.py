@@ -77,7 +77,8 @@ def gate(
     from dbt_armor.config import resolve_settings
     from dbt_armor.dbt.env import environ_snapshot
     from dbt_armor.dbt.invocation import resolve_invocation
-    from dbt_armor.gate.entry import gate_prepared
+    from dbt_armor.gate.entry import gate_prepared, policy_flags, run_overrides
+    from dbt_armor.gate.prefetch import starter
 
     began = time.monotonic()
     singles = {"--selector": selector, "--target": target, "--vars": vars}
@@ -86,17 +87,34 @@ def gate(
     settings = resolve_settings({"api_url": api_url}, project_dir=invocation.project_dir)
     if client is None:
         settings.require_key()  # before dbt parses: a missing key is known up front
-    if manifest is not None:
-        from dbt_armor.gate.offline import prepare_from_manifest
+    flags = policy_flags(policy, max_age)
+    own = client is None
+    if own:
+        from dbt_armor.api.client import ArmorClient
 
-        prepared = prepare_from_manifest(Path(manifest), invocation)
-    else:
-        prepared = prepare(invocation, executable=dbt_executable, mode=dbt_mode)
-    result = gate_prepared(
-        prepared, settings, client=client, policy=policy, max_age=max_age, mode=mode,
-        on_api_error=on_api_error, deadline=deadline, refresh=refresh, wait=wait, say=say,
-        now=now, began=began,
-    )  # fmt: skip
+        client = ArmorClient.from_settings(settings)
+    try:
+        early = None
+        if manifest is not None:
+            from dbt_armor.gate.offline import prepare_from_manifest
+
+            prepared = prepare_from_manifest(Path(manifest), invocation)
+        else:
+            # as the CLI does: read what the last run gated while dbt parses (not on refresh)
+            start = None
+            if not refresh:
+                overrides = run_overrides(mode=mode, on_api_error=on_api_error, deadline=deadline)
+                start = starter(settings, flags, overrides, invocation.target_path, began)
+            early = start(client) if start is not None else None
+            prepared = prepare(invocation, executable=dbt_executable, mode=dbt_mode)
+        result = gate_prepared(
+            prepared, settings, client=client, policy=flags, mode=mode,
+            on_api_error=on_api_error, deadline=deadline, refresh=refresh, wait=wait, say=say,
+            now=now, began=began, prefetch=early,
+        )  # fmt: skip
+    finally:
+        if own:
+            client.close()
     if raise_on_block and result.blocked:
         raise GateBlocked(
             f"dbt-armor gate: {result.outcome.value} ({result.note or 'see armor_gate.json'})",
