@@ -87,7 +87,6 @@ def gate(
     settings = resolve_settings({"api_url": api_url}, project_dir=invocation.project_dir)
     if client is None:
         settings.require_key()  # before dbt parses: a missing key is known up front
-    flags = policy_flags(policy, max_age)
     own = client is None
     if own:
         from dbt_armor.api.client import ArmorClient
@@ -104,11 +103,12 @@ def gate(
             start = None
             if not refresh:
                 overrides = run_overrides(mode=mode, on_api_error=on_api_error, deadline=deadline)
+                flags = policy_flags(policy, max_age)  # the pairs gate_prepared will use
                 start = starter(settings, flags, overrides, invocation.target_path, began)
             early = start(client) if start is not None else None
             prepared = prepare(invocation, executable=dbt_executable, mode=dbt_mode)
         result = gate_prepared(
-            prepared, settings, client=client, policy=flags, mode=mode,
+            prepared, settings, client=client, policy=policy, max_age=max_age, mode=mode,
             on_api_error=on_api_error, deadline=deadline, refresh=refresh, wait=wait, say=say,
             now=now, began=began, prefetch=early,
         )  # fmt: skip
