@@ -23,8 +23,10 @@ lint: venv
 	$(VENV)/bin/ruff format --check dbt_armor tests bench scripts
 	$(VENV)/bin/mypy
 
+# Two workers, one test file each at a time (loadfile): a module's shared fixtures and its
+# tests that run in file order stay in one process; session fixtures build once per worker.
 test: lint
-	$(PY) -m pytest -m "not slow" -q --durations=15
+	$(PY) -m pytest -m "not slow" -q --durations=15 -n 2 --dist loadfile
 
 # The PostgreSQL e2e: a private cluster from Debian's binaries (scripts/pg_cluster.py) on a
 # loopback port; needs the `postgres` extra (dbt-postgres), installed here.

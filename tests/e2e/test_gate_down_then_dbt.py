@@ -45,7 +45,7 @@ def test_a_plain_dbt_run_after_a_platform_down_gate_is_stopped(
     gate_env |= {"ARMOR_TIMEOUT": "2"}
     argv = [sys.executable, "-m", "dbt_armor", "gate", "--manifest", str(project.manifest_path)]
     argv += ["--project-dir", str(project.path), "--profiles-dir", str(project.path)]
-    argv += ["--deadline", "5", "--emit-env", str(env_file), "--command", "run"]
+    argv += ["--deadline", "2", "--emit-env", str(env_file), "--command", "run"]
     gate = subprocess.run(argv, cwd=project.path, env=gate_env, capture_output=True, text=True)
     assert gate.returncode == 4, gate.stdout + gate.stderr
     assert "pass" not in gate.stdout.splitlines()[-1]

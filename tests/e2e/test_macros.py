@@ -212,24 +212,6 @@ def test_portable_persist_escapes_awkward_text(project: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("setting", ["ignore", "warn", "error"])
-def test_missing_results_follow_the_var(project: Path, setting: str) -> None:
-    args = ["run", "--select", "stg_customers", "--vars", f"dbt_armor_missing_results: {setting}"]
-    run = h.run_dbt(project, args, {})
-
-    said = [m for m in run.messages() if "no gate results" in m]
-    if setting == "ignore":
-        assert run.rc == 0 and not said, run.text()
-    elif setting == "warn":
-        assert run.rc == 0, run.text()
-        levels = {e["info"]["level"] for e in run.events if "no gate results" in e["info"]["msg"]}
-        assert "warn" in levels
-    else:
-        assert run.rc == 2, run.text()
-        assert "no gate results for on-run-start" in run.text()
-        assert not [m for m in run.messages() if "START sql" in m]
-
-
 def test_git_checkout_layout_installs(project: Path) -> None:
     installed = project / "dbt_packages" / "dbt_armor"
     if not (project / "target" / "manifest.json").exists():
@@ -311,3 +293,23 @@ def test_results_written_by_the_wrapper_reach_the_macros(project: Path, emulator
     assert rows[h.CUSTOMERS_SOURCE][:6] == ("block", CUSTOMERS_QN, "fresh", "pass", 2.0, 24.0)
     assert rows[h.ORDERS_SOURCE][6] == datetime(2026, 11, 25, 11, 30)
     assert DEFAULT_READWRITE_KEY not in run.output
+
+
+# Last in the module: each --vars value makes dbt parse the project again in full, and the
+# runs above share one partial parse (no vars).
+@pytest.mark.parametrize("setting", ["ignore", "warn", "error"])
+def test_missing_results_follow_the_var(project: Path, setting: str) -> None:
+    args = ["run", "--select", "stg_customers", "--vars", f"dbt_armor_missing_results: {setting}"]
+    run = h.run_dbt(project, args, {})
+
+    said = [m for m in run.messages() if "no gate results" in m]
+    if setting == "ignore":
+        assert run.rc == 0 and not said, run.text()
+    elif setting == "warn":
+        assert run.rc == 0, run.text()
+        levels = {e["info"]["level"] for e in run.events if "no gate results" in e["info"]["msg"]}
+        assert "warn" in levels
+    else:
+        assert run.rc == 2, run.text()
+        assert "no gate results for on-run-start" in run.text()
+        assert not [m for m in run.messages() if "START sql" in m]

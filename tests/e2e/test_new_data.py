@@ -162,10 +162,10 @@ def test_platform_down_fails_closed_or_builds_everything(shop: NewData, tmp_path
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{s.getsockname()[1]}/api/v1"
-    done = shop.run("--new-data-state", str(state), "--deadline", "5", api_url=closed)
+    done = shop.run("--new-data-state", str(state), "--deadline", "2", api_url=closed)
     assert done.returncode == 4, explain(done)
     assert shop.built() == set()
-    args = ("--new-data-state", str(state), "--deadline", "5", "--on-api-error", "open")
+    args = ("--new-data-state", str(state), "--deadline", "2", "--on-api-error", "open")
     done = shop.run(*args, api_url=closed)
     assert done.returncode == 0, explain(done)
     assert shop.built() == set(MODELS)  # nothing could be narrowed: everything is built

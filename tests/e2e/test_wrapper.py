@@ -116,10 +116,10 @@ def closed_url() -> str:
 def test_platform_down_fails_closed_or_open(shop: Shop, closed_url: str) -> None:
     shop.ages()
     shop.drop_models()
-    done = shop.armor("run", "--deadline", "5", api_url=closed_url)
+    done = shop.armor("run", "--deadline", "2", api_url=closed_url)
     assert done.returncode == 4, explain(done)
     assert shop.built() == set()
-    done = shop.armor("run", "--deadline", "5", "--on-api-error", "open", api_url=closed_url)
+    done = shop.armor("run", "--deadline", "2", "--on-api-error", "open", api_url=closed_url)
     assert done.returncode == 0, explain(done)
     assert shop.built() == set(MODELS)
 

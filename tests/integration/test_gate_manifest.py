@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from gate_project import control
 
+import dbt_armor.cli.main as cli_main
 import dbt_armor.dbt as dbt_pkg
 from dbt_armor.cli.main import main
 from dbt_armor.emulator import EmulatorServer
@@ -33,6 +35,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise AssertionError("dbt must not be invoked with --manifest")
 
     monkeypatch.setattr(dbt_pkg, "make_invoker", no_dbt)
+    # --deadline counts from the process start: a console-script process starts now, not when
+    # this (long-lived) test process imported the CLI, which would leave the reads 1 s
+    monkeypatch.setattr(cli_main, "STARTED", time.monotonic())
     (tmp_path / "target").mkdir()
     shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
     # The selection is under test, not the all-not-monitored guard: accept unknown sources.

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from dbt_armor.cli.map import command
 from dbt_armor.errors import ManifestError, process_exit_code
+from dbt_armor.project import manifest
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "manifests"
 
@@ -80,7 +81,9 @@ def test_manifest_option_and_missing_manifest(project: Path, tmp_path: Path) -> 
     assert isinstance(exc, ManifestError) and "dbt parse" in str(exc)
 
 
-def test_future_manifest_warns_on_stderr(project: Path) -> None:
+def test_future_manifest_warns_on_stderr(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the warning is said once per process: another test may have read a v13 manifest already
+    monkeypatch.setattr(manifest, "_SAID", set())
     args = ["--manifest", str(FIXTURES / "future_v13.json"), "--format", "json"]
     runner = CliRunner()
     result = runner.invoke(command, args, standalone_mode=False, env={"HOME": str(project)})
