@@ -7,6 +7,7 @@ out. No HTTP, no environment, no clock; it never decodes manifest bytes itself.
 from __future__ import annotations
 
 import hashlib
+import sys
 from typing import Any
 
 import msgspec
@@ -101,16 +102,22 @@ class SlimManifest(msgspec.Struct, omit_defaults=True):
 _ENCODER = msgspec.json.Encoder(order="deterministic")
 
 
+# One empty dict shared by every entry that has nothing to say: the document is only encoded,
+# never changed, and tens of thousands of separate empty dicts were a fifth of its memory.
+_EMPTY: dict[str, Any] = {}
+
+
 def _armor_only(meta: dict[str, Any] | None) -> dict[str, Any]:
     """Of a ``meta`` dict keep only ``armor``: it can set the platform name (docs/naming.md)."""
-    return {"armor": meta["armor"]} if meta and "armor" in meta else {}
+    return {"armor": meta["armor"]} if meta and "armor" in meta else _EMPTY
 
 
 def _set(value: Any) -> dict[str, Any]:
     """A typed struct as a dict of the keys it sets (quoting: unset keys mean dbt's default)."""
     if value is None:
-        return {}
-    return {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
+        return _EMPTY
+    found = {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
+    return found or _EMPTY
 
 
 def _relation(item: Node | Source) -> dict[str, Any]:
@@ -131,9 +138,13 @@ def _relation(item: Node | Source) -> dict[str, Any]:
 
 
 def _slim_node(node: Node) -> SlimNode:
-    config = node.config
+    config = node.read_config()
+    materialized = config.materialized
     slim_config = NodeConfig(
-        config.materialized, config.enabled, _armor_only(config.meta), _set(config.quoting)
+        sys.intern(materialized) if materialized is not None else None,
+        config.enabled,
+        _armor_only(config.meta),
+        _set(config.quoting),
     )
     deps = DependsOn(node.depends_on.nodes)
     return SlimNode(**_relation(node), alias=node.alias, config=slim_config, depends_on=deps)
@@ -177,16 +188,18 @@ def build_slim(manifest: Manifest) -> SlimManifest:
 
 def _build(manifest: Manifest) -> SlimManifest:
     nodes = {
-        uid: _slim_node(n)
+        uid: slim
         for uid, n in manifest.nodes.items()
-        if n.resource_type in LINEAGE_NODE_TYPES and n.config.enabled
+        if n.resource_type in LINEAGE_NODE_TYPES and (slim := _slim_node(n)).config.enabled
     }
     kept = nodes.keys() | manifest.sources.keys() | manifest.exposures.keys()
-    parent_map = {
-        child: [p for p in parents if p in kept]
-        for child, parents in (manifest.parent_map or {}).items()
-        if child in kept
-    }
+    # dbt writes parent_map[x] as sorted(x.depends_on.nodes) (a source's is []): built from the
+    # entries kept here, the manifest's whole parent_map is never decoded for the upload.
+    parent_map: dict[str, list[str]] = {uid: [] for uid in manifest.sources}
+    for uid, node in nodes.items():
+        parent_map[uid] = sorted(p for p in node.depends_on.nodes if p in kept)
+    for uid, exposure in manifest.exposures.items():
+        parent_map[uid] = sorted(p for p in exposure.depends_on.nodes if p in kept)
     return SlimManifest(
         metadata=msgspec.to_builtins(manifest.metadata),
         nodes=nodes,

@@ -99,8 +99,12 @@ class Manifest(_Base, kw_only=True):
         default=None, name="disabled"
     )
     raw_unit_tests: dict[str, UnitTest] | None = msgspec.field(default=None, name="unit_tests")
-    parent_map: dict[str, list[str]] | None = None
-    # Only ci and the descendant walks read child_map: kept as bytes, decoded on first use.
+    # The graph walks and ci read parent_map and child_map (lineage takes its edges from
+    # depends_on): both kept as the manifest's bytes and decoded on first use.
+    raw_parent_map: msgspec.Raw = msgspec.field(default=msgspec.Raw(b"null"), name="parent_map")
+    parsed_parent_map: dict[str, list[str]] | None = msgspec.field(
+        default=None, name="__armor_parsed_parent_map__"
+    )
     raw_child_map: msgspec.Raw = msgspec.field(default=msgspec.Raw(b"null"), name="child_map")
     parsed_child_map: dict[str, list[str]] | None = msgspec.field(
         default=None, name="__armor_parsed_child_map__"
@@ -110,8 +114,9 @@ class Manifest(_Base, kw_only=True):
     warning: str | None = None
 
     def compact(self) -> None:
-        """Share repeated values across nodes (``Node.compact``); not done while decoding,
-        where it would cost every command about a third more decode time."""
+        """Drop repeated and empty values from every node (``Node.compact``): done by the
+        lineage upload, which keeps the manifest while it builds; not while decoding, where
+        every command would pay for it."""
         for node in self.nodes.values():
             node.compact()
 
@@ -120,17 +125,28 @@ class Manifest(_Base, kw_only=True):
         return self.metadata.adapter_type
 
     @property
+    def parent_map(self) -> dict[str, list[str]]:
+        """unique_id -> parents, as dbt wrote it ({} when the manifest has none or null)."""
+        if self.parsed_parent_map is None:
+            self.parsed_parent_map = self._edges("parent_map", self.raw_parent_map)
+        return self.parsed_parent_map
+
+    @property
     def child_map(self) -> dict[str, list[str]]:
         """unique_id -> children, as dbt wrote it ({} when the manifest has none or null)."""
         if self.parsed_child_map is None:
-            try:
-                self.parsed_child_map = _CHILD_MAP.decode(self.raw_child_map) or {}
-            except msgspec.DecodeError as exc:
-                raise ManifestError(
-                    f"{self.path or 'manifest'}: child_map does not have the expected shape: {exc}",
-                    hint="regenerate the manifest with `dbt parse`",
-                ) from None
+            self.parsed_child_map = self._edges("child_map", self.raw_child_map)
         return self.parsed_child_map
+
+    def _edges(self, name: str, raw: msgspec.Raw) -> dict[str, list[str]]:
+        try:
+            with paused_gc():
+                return _EDGES.decode(raw) or {}
+        except msgspec.DecodeError as exc:
+            raise ManifestError(
+                f"{self.path or 'manifest'}: {name} does not have the expected shape: {exc}",
+                hint="regenerate the manifest with `dbt parse`",
+            ) from None
 
     @property
     def selectors(self) -> dict[str, Any]:
@@ -166,7 +182,7 @@ class Manifest(_Base, kw_only=True):
 
 
 _DECODER = msgspec.json.Decoder(type=Manifest)
-_CHILD_MAP = msgspec.json.Decoder(dict[str, list[str]] | None)
+_EDGES = msgspec.json.Decoder(dict[str, list[str]] | None)
 _PROBE = msgspec.json.Decoder(type=Any)
 
 

@@ -7,7 +7,6 @@ case, tags as str or list). Must not read files, talk HTTP or know about the pla
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import msgspec
@@ -25,8 +24,6 @@ from dbt_armor.project.configs import (
     _Base,
     _MetaOnlyConfig,
 )
-
-_intern = sys.intern
 
 
 def _as_dict(value: Any) -> dict[str, Any]:
@@ -119,25 +116,9 @@ class Node(_Armored, kw_only=True):
     lazy: dict[str, Any] | None = msgspec.field(default=None, name="__armor_lazy_fields__")
 
     def compact(self) -> None:
-        """Share the values that repeat across nodes (types, package, schema, folders, a
-        model's id in its tests' fields) and drop empty meta/tags (they read as null). Same
-        values, less memory for a caller that keeps every node while building more."""
-        intern = _intern
-        self.resource_type = intern(self.resource_type)
-        self.package_name = intern(self.package_name)
-        if self.database is not None:
-            self.database = intern(self.database)
-        if self.schema_ is not None:
-            self.schema_ = intern(self.schema_)
-        fqn = self.fqn
-        fqn[:-1] = map(intern, fqn[:-1])  # the last part is the node's own name
-        parents = self.depends_on.nodes
-        if parents:
-            parents[:] = map(intern, parents)
-        if self.attached_node is not None:
-            self.attached_node = intern(self.attached_node)
-        if self.file_key_name is not None:
-            self.file_key_name = intern(self.file_key_name)
+        """Drop what repeats for nothing: an alias equal to the name becomes the name itself,
+        and empty meta/tags become null (they read the same). Same values, less memory for a
+        caller that keeps every node while building more (the lineage upload)."""
         if self.alias == self.name:
             self.alias = self.name
         if not self.raw_meta:
@@ -172,6 +153,12 @@ class Node(_Armored, kw_only=True):
         if parsed is None:
             parsed = self.parsed_config = _decode_config(_NODE_CONFIG, self)
         return parsed
+
+    def read_config(self) -> NodeConfig:
+        """The typed config without keeping it on the node (a caller reading each node once,
+        as the lineage upload does, need not hold tens of thousands of configs)."""
+        parsed = self.parsed_config
+        return parsed if parsed is not None else _decode_config(_NODE_CONFIG, self)
 
     @property
     def config_json(self) -> bytes:

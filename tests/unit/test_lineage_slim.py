@@ -185,7 +185,10 @@ def test_hash_ignores_volatile_metadata_but_sees_a_new_edge() -> None:
     again["nodes"]["model.shop.fct_orders"]["raw_code"] = "select 2"  # not lineage
     assert lineage_hash(slim_of(_bytes(again))) == h0
 
-    changed = copy.deepcopy(base)
+    changed = copy.deepcopy(base)  # a new edge, written as dbt writes it: in both places
+    changed["nodes"]["model.shop.fct_orders"]["depends_on"]["nodes"].append(
+        "source.shop.raw.orders"
+    )
     changed["parent_map"]["model.shop.fct_orders"].append("source.shop.raw.orders")
     assert lineage_hash(slim_of(_bytes(changed))) != h0
 
@@ -236,3 +239,23 @@ def test_state_round_trip_keeps_other_keys_and_tolerates_garbage(tmp_path: Path)
 
 def test_iso_is_utc_seconds_with_z() -> None:
     assert iso(datetime(2026, 3, 1, 12, 30, 5, 999, tzinfo=timezone.utc)) == "2026-03-01T12:30:05Z"
+
+
+@pytest.mark.parametrize(
+    "name", ["integration_v12.json", "v11_snowflake.json", "v10_postgres.json"]
+)
+def test_slim_edges_are_the_manifests_parent_map_restricted_to_kept_entries(name: str) -> None:
+    """The upload builds its parent_map from depends_on (never decoding dbt's whole map): it
+    must equal dbt's own parent_map restricted to the nodes, sources and exposures it keeps."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / name
+    manifest = decode_manifest(fixture.read_bytes(), name)
+    slim = build_slim(manifest)
+    kept = slim.nodes.keys() | slim.sources.keys() | slim.exposures.keys()
+    assert manifest.parsed_parent_map is None, "building the upload decoded parent_map"
+    expected = {
+        child: [p for p in parents if p in kept]
+        for child, parents in manifest.parent_map.items()
+        if child in kept
+    }
+    assert expected and any(expected.values())
+    assert slim.parent_map == expected

@@ -29,19 +29,17 @@ def test_compact_changes_no_value_commands_read(name: str) -> None:
     assert encode_slim(build_slim(compacted)) == encode_slim(build_slim(plain))
 
 
-def test_compact_shares_repeated_strings() -> None:
+def test_compact_shares_the_name_and_drops_empty_meta_and_tags() -> None:
     manifest = load_manifest(FIXTURES / "integration_v12.json")
+    before = {uid: (n.raw_meta, n.raw_tags) for uid, n in manifest.nodes.items()}
     manifest.compact()
-    tests = [n for n in manifest.nodes.values() if n.attached_node and n.file_key_name]
-    by_model: dict[str, list[str]] = {}
-    for test in tests:
-        by_model.setdefault(test.attached_node or "", []).append(test.unique_id)
-    model, ids = max(by_model.items(), key=lambda item: len(item[1]))
-    assert len(ids) > 1, "the fixture needs a model with several tests"
-    first, second = (manifest.nodes[uid] for uid in ids[:2])
-    assert first.attached_node is second.attached_node
-    assert first.file_key_name is second.file_key_name
-    assert model in first.depends_on.nodes and model in second.depends_on.nodes
-    at = first.depends_on.nodes.index(model), second.depends_on.nodes.index(model)
-    assert first.depends_on.nodes[at[0]] is second.depends_on.nodes[at[1]]
-    assert first.schema_ is second.schema_ and first.package_name is second.package_name
+    named = [n for n in manifest.nodes.values() if n.alias == n.name]
+    assert named and all(n.alias is n.name for n in named)
+    empty = [uid for uid, (meta, tags) in before.items() if not meta and not tags]
+    assert empty, "the fixture needs nodes without meta or tags"
+    for uid in empty:
+        node = manifest.nodes[uid]
+        assert node.raw_meta is None and node.raw_tags is None
+        assert node.meta == {} and node.tags == []
+    kept = [uid for uid, (meta, _) in before.items() if meta]
+    assert all(manifest.nodes[uid].raw_meta == before[uid][0] for uid in kept)
