@@ -2,7 +2,8 @@
 
 Baseline = the full upload (dbt's manifest bytes plus the armor block). Both times include
 the one decode of the manifest, as ``lineage publish`` does it, and are the best of three
-interleaved builds (each traced, as recorded since the first run). Uses bench/make_manifest.py
+interleaved builds, each traced as recorded since the first run (on a shared machine even the
+best of three moves the time ratio by about 0.05 from run to run). Uses bench/make_manifest.py
 when present, else a small generator of its own.
 """
 

@@ -116,7 +116,7 @@ def _set(value: Any) -> dict[str, Any]:
     """A typed struct as a dict of the keys it sets (quoting: unset keys mean dbt's default)."""
     if value is None:
         return _EMPTY
-    found = {k: v for k, v in msgspec.structs.asdict(value).items() if v is not None}
+    found = {k: v for k in value.__struct_fields__ if (v := getattr(value, k)) is not None}
     return found or _EMPTY
 
 
