@@ -22,7 +22,7 @@ from dbt_armor.dbt.selection import (
     parse_ls_lines,
     selection_from_rows,
 )
-from dbt_armor.errors import DbtError
+from dbt_armor.errors import DbtError, ManifestError
 from dbt_armor.project.manifest import Manifest, load_manifest
 
 
@@ -81,7 +81,8 @@ class InProcessInvoker(DbtInvoker):
         self.unwritten = True
         try:
             typed = typed_manifest(self.dbt_manifest, path)
-        except DbtError:  # let dbt write the file and read that, as without this shortcut
+        except (DbtError, ManifestError):  # dbt writes the file and that is read, as without
+            # this shortcut: any error left is then the file's own, naming the file
             self.write_manifest()
             return load_manifest(path), path
         if artifact_hooks(str(self.dbt_manifest.metadata.project_name or "")):

@@ -139,16 +139,21 @@ def test_dbt_plugin_with_artifacts_gets_the_file_at_parse_time(
     assert invoker.write_manifest() is False
 
 
-def test_objects_msgspec_cannot_encode_fall_back_to_the_file(
-    project: DbtProject, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("step", ["encode", "decode"])
+def test_what_the_memory_path_cannot_read_falls_back_to_the_file(
+    project: DbtProject, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
+    """An object msgspec cannot encode, or encoded bytes the reader refuses: dbt writes the
+    file and the reader reads that, so any error is the file's own."""
     from dbt_armor.dbt import memory
-    from dbt_armor.errors import DbtError
+    from dbt_armor.errors import DbtError, ManifestError
 
-    def refuse(_manifest: Any) -> bytes:
-        raise DbtError("cannot encode Table")
+    def refuse(*_args: Any) -> Any:
+        if step == "encode":
+            raise DbtError("cannot encode Table")
+        raise ManifestError("<memory>: nodes does not have the expected shape")
 
-    monkeypatch.setattr(memory, "manifest_bytes", refuse)
+    monkeypatch.setattr(memory, "manifest_bytes" if step == "encode" else "decode_manifest", refuse)
     (project.path / "target" / "manifest.json").unlink(missing_ok=True)
     _invoker, typed, path = _parse_in_memory(project, monkeypatch)
     assert path.is_file()
