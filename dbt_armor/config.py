@@ -17,6 +17,7 @@ import yaml
 
 from dbt_armor.errors import ConfigError
 from dbt_armor.secret import Secret as Secret  # re-exported: callers import it from here too
+from dbt_armor.yamlload import safe_load
 
 DEFAULT_API_URL = "https://api.anomalyarmor.ai/api/v1"
 DEFAULT_TIMEOUT = 30.0
@@ -84,7 +85,7 @@ class Settings:
 
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}", hint="check the file") from None
     except yaml.YAMLError as exc:

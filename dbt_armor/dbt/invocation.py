@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from dbt_armor.dbt.args import DbtArgs, split_args
+from dbt_armor.yamlload import safe_load
 
 # How a value was chosen; shown in reports so a user can see why a data source was used.
 FLAG, ENV, PROFILE_DEFAULT, PROJECT_FILE, SEARCH, DEFAULT, UNRESOLVED = (
@@ -85,7 +86,7 @@ class Invocation:
 
 def _read_yaml(path: Path) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError):
         return None
 

@@ -9,10 +9,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dbt_armor.emulator.state import Record, State
 from dbt_armor.project.periods import threshold_hours
+from dbt_armor.yamlload import safe_load
 
 TABLE_TYPES = ("seed", "model", "snapshot")
 
@@ -123,7 +122,7 @@ def load_fixture(state: State, path: Path) -> list[Record]:
     """A YAML (or JSON) file holding one ``register_tables`` body or a list of them under
     ``data_sources``; a ``.json`` file with ``nodes`` is read as a manifest (needs a name)."""
     text = Path(path).read_text()
-    doc = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    doc = json.loads(text) if path.suffix == ".json" else safe_load(text)
     if not isinstance(doc, dict):
         raise ValueError(f"{path}: expected a mapping at the top level")
     bodies = doc.get("data_sources") if "data_sources" in doc else [doc]
