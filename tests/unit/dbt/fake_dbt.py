@@ -49,10 +49,13 @@ class dbtRunner:
             row = {"unique_id": uid, "resource_type": "model", "fqn": ["armor_shop", "stg_orders"]}
             return Result(True, result=[json.dumps(row)])
         print("fake dbt " + args[0] + " on stdout")
-        if os.environ.get("FAKE_WAIT_FILE"):
+        if os.environ.get("FAKE_STARTED_FILE"):  # wait for Ctrl-C, as dbtRunner catches it
             import time
-            while not Path(os.environ["FAKE_WAIT_FILE"]).exists():
-                time.sleep(0.05)
+            try:
+                Path(os.environ["FAKE_STARTED_FILE"]).write_text(str(os.getpid()))
+                time.sleep(60)
+            except KeyboardInterrupt as exc:
+                return Result(False, exception=exc)
         return Result(not os.environ.get("FAKE_RUN_FAILS"))
 
 

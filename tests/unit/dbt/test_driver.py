@@ -185,3 +185,32 @@ def test_off_switch_and_shell_wrappers_keep_the_old_invoker(
     assert type(invoker) is SubprocessInvoker
     invoker.parse(["--project-dir", str(project)])
     assert [c["argv"][0] for c in calls(log) if c.get("script")] == ["parse"]
+
+
+def test_ctrl_c_reaches_dbt_and_the_parent_returns_its_code(
+    fake: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    """Ctrl-C goes to the terminal's process group: dbt stops its run (dbtRunner reports the
+    interrupt: exit 2) and the parent, interrupted too, waits for it and returns that code."""
+    script, project, _ = fake
+    started = tmp_path / "run-started"
+    code = (
+        "from dbt_armor.dbt import make_invoker\n"
+        f"inv = make_invoker(executable={script!r}, mode='subprocess')\n"
+        f"argv = ['--project-dir', {str(project)!r}]\n"
+        "inv.parse(argv)\n"
+        "print('dbt exit', inv.run('run', argv, {}), flush=True)\n"
+    )
+    env = {**os.environ, "FAKE_STARTED_FILE": str(started)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    child = int(started.read_text())
+    os.killpg(parent.pid, signal.SIGINT)
+    out, _ = parent.communicate(timeout=30)
+    assert "dbt exit 2" in out, out
+    assert parent.returncode == 0 and not _alive(child)
