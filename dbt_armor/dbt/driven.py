@@ -78,7 +78,10 @@ class _Child:
         line = self.read_from.readline()
         if not line:
             raise self.died()
-        reply = json.loads(line)
+        try:
+            reply = json.loads(line)
+        except ValueError as exc:
+            raise self.died() from exc
         return reply if isinstance(reply, dict) else {}
 
     def died(self) -> DbtError:
@@ -132,7 +135,7 @@ class DriverInvoker(SubprocessInvoker):
                 return None
             try:
                 hello = child.receive()
-            except (DbtError, ValueError):
+            except DbtError:
                 hello = {"error": f"the driver exited (exit {child.proc.poll()})"}
             if "hello" not in hello:
                 log.debug("dbt driver: %s; one dbt process per step", hello.get("error"))
@@ -172,8 +175,8 @@ class DriverInvoker(SubprocessInvoker):
         self.parsed = True
 
     def _ls(self, args: DbtArgs, output: list[str]) -> list[str]:
-        if self.driven and not self.parsed:
-            self._parse(args)
+        if self._connect() is not None and not self.parsed:
+            self._parse(args)  # ls then reuses the parse, and so does the run
         argv = ["ls", *args.ls_args(), *self._dirs(args), *output, "--log-level", "none"]
         reply = self._ask(argv)
         if reply is None:

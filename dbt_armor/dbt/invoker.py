@@ -231,7 +231,7 @@ def make_invoker(
     env = environ_snapshot()
     if driver is None:
         driver = env.get(DRIVER_VAR, "on").strip().lower() not in OFF
-    if driver:
+    if driver and os.name == "posix":  # the driver's pipes are passed as POSIX descriptors
         from dbt_armor.dbt.script import console_script_python
 
         python = console_script_python(found, env)
