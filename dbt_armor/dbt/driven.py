@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import subprocess
+import sys
 import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -213,6 +214,8 @@ class DriverInvoker(SubprocessInvoker):
         if child is None:
             return super()._run(command, argv, env_extra)
         self._env(env_extra)  # refuses (DbtError) to hand the API key to dbt
+        sys.stdout.flush()  # our report first, then dbt's output on the same descriptors
+        sys.stderr.flush()
         message = {"op": "run", "argv": [command, *argv], "env": dict(env_extra)}
         child.send({**message, "stdout_to_stderr": self.to_stderr})
         return child.wait()

@@ -195,6 +195,8 @@ def test_ctrl_c_reaches_dbt_and_the_parent_returns_its_code(
     script, project, _ = fake
     started = tmp_path / "run-started"
     code = (
+        "import signal\n"  # a background job of a script starts with SIGINT ignored
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "from dbt_armor.dbt import make_invoker\n"
         f"inv = make_invoker(executable={script!r}, mode='subprocess')\n"
         f"argv = ['--project-dir', {str(project)!r}]\n"
