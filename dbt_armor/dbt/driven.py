@@ -89,7 +89,7 @@ class _Child:
         self.close()
         return DbtError(
             f"dbt stopped unexpectedly (exit {self.proc.returncode})",
-            hint="see dbt's output above; --dbt-mode inprocess or ARMOR_DBT_DRIVER=off",
+            hint="see dbt's output above; ARMOR_DBT_DRIVER=off starts dbt once per step",
         )
 
     def wait(self) -> int:
