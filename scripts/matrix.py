@@ -76,7 +76,13 @@ CELLS = (
         "py3.11-dbt-outside",
         "3.11",
         (),
-        ("tests/unit/test_dbt_version.py", "tests/e2e/test_outside_env.py", *E2E),
+        (
+            "tests/unit/test_dbt_version.py",
+            "tests/unit/dbt/test_driver.py",
+            "tests/e2e/test_outside_env.py",
+            "tests/e2e/test_driver_e2e.py",
+            *E2E,
+        ),
         dbt_from="py3.13-dbt1.11",
     ),
 )

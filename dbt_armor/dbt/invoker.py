@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 
 Mode = Literal["auto", "inprocess", "subprocess"]
 MODES = ("auto", "inprocess", "subprocess")
+DRIVER_VAR = "ARMOR_DBT_DRIVER"  # off: subprocess mode starts one dbt process per step
+OFF = ("0", "off", "false", "no")
 
 
 class DbtInvoker(ABC):
@@ -204,10 +206,12 @@ def make_invoker(
     executable: str | None = None,
     mode: str = "auto",
     secrets: Iterable[str] = (),
+    driver: bool | None = None,
 ) -> DbtInvoker:
     """In-process dbtRunner when dbt-core 1.x is importable and no executable is forced,
     else a subprocess of ``executable`` (or ``dbt``). ``secrets`` are extra values never
-    passed to dbt (ARMOR_API_KEY is always removed)."""
+    passed to dbt (ARMOR_API_KEY is always removed). A dbt-core console script is driven in
+    one process (``driver``; None: unless ARMOR_DBT_DRIVER is off)."""
     if mode not in MODES:
         raise UsageError(f"unknown dbt mode {mode!r}", hint="use auto, inprocess or subprocess")
     project = Path(project_dir) if project_dir is not None else None
@@ -223,4 +227,16 @@ def make_invoker(
         return InProcessInvoker(project, profiles, secrets)
     from dbt_armor.dbt.external import SubprocessInvoker
 
-    return SubprocessInvoker(project, profiles, find_executable(executable), secrets)
+    found = find_executable(executable)
+    env = environ_snapshot()
+    if driver is None:
+        driver = env.get(DRIVER_VAR, "on").strip().lower() not in OFF
+    if driver and os.name == "posix":  # the driver's pipes are passed as POSIX descriptors
+        from dbt_armor.dbt.script import console_script_python
+
+        python = console_script_python(found, env)
+        if python is not None:
+            from dbt_armor.dbt.driven import DriverInvoker
+
+            return DriverInvoker(project, profiles, found, python, secrets)
+    return SubprocessInvoker(project, profiles, found, secrets)

@@ -65,3 +65,20 @@ def test_doctor_names_the_version_of_the_dbt_on_path(emulator: Any, api_key: str
         "engine": f"{dbt}: dbt-core {core}; duckdb {duckdb} (subprocess)",
         "ok": "yes",
     }
+
+
+def test_subprocess_mode_drives_the_other_environments_dbt() -> None:
+    """dbt's own Python (another venv, another minor) runs the driver: one dbt process."""
+    from dbt_armor.dbt import make_invoker
+    from dbt_armor.dbt.driven import DriverInvoker
+
+    dbt = shutil.which("dbt")
+    assert dbt is not None
+    invoker = make_invoker()
+    assert isinstance(invoker, DriverInvoker)
+    python = Path(dbt).resolve().read_text().splitlines()[0].removeprefix("#!").strip()
+    assert invoker.python == [python] and python != sys.executable
+    child = invoker._connect()
+    assert child is not None and invoker.driven is True
+    invoker.close()
+    assert child.proc.returncode is not None
