@@ -163,7 +163,8 @@ class DriverInvoker(SubprocessInvoker):
         return child.receive()
 
     def _parse(self, args: DbtArgs) -> None:
-        reply = self._ask(["parse", *args.parse_args, *self._dirs(args)])
+        # --write-json wins over DBT_WRITE_JSON: the manifest is read back from the file
+        reply = self._ask(["parse", *args.parse_args, *self._dirs(args), "--write-json"])
         if reply is None:
             super()._parse(args)
             return

@@ -106,7 +106,9 @@ class InProcessInvoker(DbtInvoker):
         return True
 
     def _parse(self, args: DbtArgs, write_json: bool = True) -> None:
-        quiet = ["--quiet"] if write_json else ["--quiet", "--no-write-json"]
+        # the flag wins over DBT_WRITE_JSON and dbt_project.yml: a parse that is read back must
+        # write the file (DbtInvoker.parse refuses one it did not rewrite)
+        quiet = ["--quiet", "--write-json" if write_json else "--no-write-json"]
         result = self._invoke(["parse", *args.parse_args, *self._dirs(args), *quiet])
         if not result.success or result.result is None:
             reason = result.exception or "see the dbt output above"

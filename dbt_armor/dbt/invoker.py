@@ -67,14 +67,21 @@ class DbtInvoker(ABC):
         return self.invocation(args).target_path
 
     def parse(self, argv: Sequence[str], command: str = "run") -> Path:
-        """Parse the project (once) and return the path of the manifest.json it wrote."""
+        """Parse the project (once) and return the path of the manifest.json it wrote.
+
+        A file the parse did not rewrite is refused: it is an older parse (dbt writes no JSON
+        with DBT_WRITE_JSON=false or ``write_json: false``), and gating on it could pass a
+        run of code the gate never saw."""
         args = split_args(command, argv)
-        self._parse(args)
         path = self.target_dir(args) / "manifest.json"
-        if not path.is_file():
+        before = file_stamp(path)
+        self._parse(args)
+        after = file_stamp(path)
+        if after is None or after == before:
             raise DbtError(
-                f"dbt parse did not write {path}",
-                hint="check --target-path / DBT_TARGET_PATH and that the project parses",
+                f"dbt parse did not {'write' if after is None else 'rewrite'} {path}",
+                hint="check --target-path / DBT_TARGET_PATH, and that dbt writes JSON "
+                "(DBT_WRITE_JSON / flags: write_json in dbt_project.yml)",
             )
         self.manifest_path = path
         return path
