@@ -132,9 +132,11 @@ def main(argv: list[str] | None = None) -> Any:
     # dbt's parse and our manifest/plan work allocate millions of cycle-free objects; the
     # default generation-0 threshold (700) makes the cyclic GC a large share of CPU time.
     gc.set_threshold(50_000, 20, 20)
+    # a caller passing argv may be a long-lived process: its deadline starts with this call
+    started = STARTED if argv is None else time.monotonic()
     try:
         returned = cli.main(
-            args=argv, prog_name="dbt-armor", standalone_mode=False, obj={"started": STARTED}
+            args=argv, prog_name="dbt-armor", standalone_mode=False, obj={"started": started}
         )
     except ArmorError as exc:
         click.echo(f"dbt-armor: error: {exc}", err=True)

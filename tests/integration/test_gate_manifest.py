@@ -13,7 +13,7 @@ from typing import Any
 import click
 import pytest
 from click.testing import CliRunner
-from gate_project import control
+from gate_project import control, fault
 
 import dbt_armor.cli.main as cli_main
 import dbt_armor.dbt as dbt_pkg
@@ -35,9 +35,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         raise AssertionError("dbt must not be invoked with --manifest")
 
     monkeypatch.setattr(dbt_pkg, "make_invoker", no_dbt)
-    # --deadline counts from the process start: a console-script process starts now, not when
-    # this (long-lived) test process imported the CLI, which would leave the reads 1 s
-    monkeypatch.setattr(cli_main, "STARTED", time.monotonic())
+    # The CLI was imported long ago, as in an orchestrator's process: main(argv) counts
+    # --deadline from its own call (from the import, the reads would get the 1 s minimum).
+    monkeypatch.setattr(cli_main, "STARTED", time.monotonic() - 3600)
     (tmp_path / "target").mkdir()
     shutil.copy(FIXTURE, tmp_path / "target" / "manifest.json")
     # The selection is under test, not the all-not-monitored guard: accept unknown sources.
@@ -132,3 +132,14 @@ def test_what_needs_dbt_is_a_one_line_usage_error(
     assert done.exit_code == 2
     assert named in done.output and "without --manifest" in done.output
     assert "Traceback" not in done.output
+
+
+def test_main_with_argv_counts_the_deadline_from_its_own_call(
+    project: Path, emulator: EmulatorServer, api_key: str
+) -> None:
+    """Each platform read takes 1.2 s, more than the 1 s a deadline counted from the CLI's
+    import (an hour ago) would leave them; counted from the call, 20 s is plenty."""
+    fault(emulator, match="* /api/v1/*", latency_ms=1200, count=0)
+    done = _gate(project, emulator, api_key, "--select", "stg_customers", "--deadline", "20")
+    assert done.exit_code == 0, done.output
+    assert _gated(project)
