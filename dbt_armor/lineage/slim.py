@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Set
 from typing import Any
 
 import msgspec
@@ -146,8 +147,22 @@ def _slim_node(node: Node) -> SlimNode:
         _armor_only(config.meta),
         _set(config.quoting),
     )
-    deps = DependsOn(node.depends_on.nodes)
-    return SlimNode(**_relation(node), alias=node.alias, config=slim_config, depends_on=deps)
+    return SlimNode(  # positional, in SlimNode's field order: no dict per node (50k of them)
+        node.unique_id,
+        node.resource_type,
+        node.name,
+        node.package_name,
+        node.database,
+        node.schema_,
+        node.alias,
+        node.identifier,
+        node.relation_name,
+        node.fqn,
+        node.original_file_path or None,
+        slim_config,
+        DependsOn(node.depends_on.nodes),
+        _armor_only(node.raw_meta),
+    )
 
 
 def _slim_source(src: Source) -> SlimSource:
@@ -197,9 +212,9 @@ def _build(manifest: Manifest) -> SlimManifest:
     # entries kept here, the manifest's whole parent_map is never decoded for the upload.
     parent_map: dict[str, list[str]] = {uid: [] for uid in manifest.sources}
     for uid, node in nodes.items():
-        parent_map[uid] = sorted(p for p in node.depends_on.nodes if p in kept)
+        parent_map[uid] = _kept_sorted(node.depends_on.nodes, kept)
     for uid, exposure in manifest.exposures.items():
-        parent_map[uid] = sorted(p for p in exposure.depends_on.nodes if p in kept)
+        parent_map[uid] = _kept_sorted(exposure.depends_on.nodes, kept)
     return SlimManifest(
         metadata=msgspec.to_builtins(manifest.metadata),
         nodes=nodes,
@@ -207,6 +222,12 @@ def _build(manifest: Manifest) -> SlimManifest:
         exposures={uid: _slim_exposure(e) for uid, e in manifest.exposures.items()},
         parent_map=parent_map,
     )
+
+
+def _kept_sorted(parents: list[str], kept: Set[str]) -> list[str]:
+    found = [p for p in parents if p in kept]
+    found.sort()
+    return found
 
 
 def encode_slim(slim: SlimManifest) -> bytes:

@@ -259,3 +259,23 @@ def test_slim_edges_are_the_manifests_parent_map_restricted_to_kept_entries(name
     }
     assert expected and any(expected.values())
     assert slim.parent_map == expected
+
+
+def test_each_slim_node_field_comes_from_the_same_named_manifest_field() -> None:
+    """The slim node is built positionally (no dict per node): each field must still hold the
+    manifest node's value of the same name."""
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "manifests" / "v11_snowflake.json"
+    manifest = decode_manifest(fixture.read_bytes(), "v11")
+    slim = build_slim(manifest)
+    assert slim.nodes
+    for uid, out in slim.nodes.items():
+        node = manifest.nodes[uid]
+        for field in ("unique_id", "resource_type", "name", "package_name", "database",
+                      "alias", "identifier", "relation_name", "fqn"):  # fmt: skip
+            assert getattr(out, field) == getattr(node, field), (uid, field)
+        assert out.schema == node.schema_ and out.depends_on.nodes == node.depends_on.nodes
+        assert out.original_file_path == (node.original_file_path or None)
+        assert out.config.materialized == node.config.materialized
+        assert out.meta == (
+            {"armor": node.raw_meta["armor"]} if "armor" in (node.raw_meta or {}) else {}
+        )
