@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,3 +156,18 @@ def test_a_killed_parent_leaves_a_driver_that_builds_nothing(shop: Shop) -> None
         time.sleep(0.1)
     assert not _alive(child)
     assert shop.built() == set() and not run_results.exists()
+
+
+def test_a_parse_failure_reads_as_without_the_driver(shop: Shop) -> None:
+    broken = shop.project.path / "models" / "zz_broken.yml"
+    broken.write_text("version: 2\nmodels:\n  - name: [unclosed\n")
+    try:
+        driven = shop.armor("run", *SUBPROCESS)
+        per_step = shop.armor("run", *SUBPROCESS, env={"ARMOR_DBT_DRIVER": "off"})
+    finally:
+        broken.unlink()
+    assert driven.returncode == per_step.returncode == 2, explain(driven)
+    assert "dbt-armor: error: dbt parse failed (exit 2): " in driven.stderr
+    assert "did not find expected ',' or ']'" in driven.stderr
+    clock = re.compile(r"\d\d:\d\d:\d\d(\.\d+)?")  # dbt's log lines carry the time
+    assert clock.sub("T", driven.stderr) == clock.sub("T", per_step.stderr)  # word for word
