@@ -171,3 +171,16 @@ def test_a_parse_failure_reads_as_without_the_driver(shop: Shop) -> None:
     assert "did not find expected ',' or ']'" in driven.stderr
     clock = re.compile(r"\d\d:\d\d:\d\d(\.\d+)?")  # dbt's log lines carry the time
     assert clock.sub("T", driven.stderr) == clock.sub("T", per_step.stderr)  # word for word
+
+
+def test_an_error_after_the_parse_stops_and_reaps_dbt(shop: Shop) -> None:
+    """A bad --policy value is found after dbt parsed: usage error, dbt stopped, no build."""
+    shop.ages()
+    shop.drop_models()
+    log = _fresh_log(shop)
+    done = shop.armor("run", *SUBPROCESS, "--policy", "stale=bogus", env=JSON_LOG)
+    assert done.returncode == 2, explain(done)
+    assert "stale='bogus' is not valid" in done.stderr and "Traceback" not in done.stderr
+    (pid,) = _dbt_pids(log)
+    assert not _alive(pid)
+    assert shop.built() == set()
