@@ -37,6 +37,8 @@ E2E = (
     "tests/e2e/test_wrapper.py::test_skip_mode_builds_only_unaffected_models",
 )
 IN_PROCESS = ("tests/e2e/test_selection.py", "tests/e2e/test_manifest_from_memory.py")
+# subprocess mode drives each dbt minor's own dbtRunner (dbt_armor/dbt/driver.py)
+DRIVER = ("tests/e2e/test_driver_e2e.py",)
 # the commands that broke on Python 3.10 (ci, lineage publish after a run), and the warehouse
 PY_EXTRA = (
     "tests/integration/test_ci_pr.py::test_ci_report_on_a_real_pr",
@@ -69,9 +71,9 @@ CELLS = (
     Cell("py3.10-dbt1.11", "3.10", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
     Cell("py3.12-dbt1.11", "3.12", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
     Cell("py3.13-dbt1.11", "3.13", ("dbt-duckdb",), UNIT + E2E + PY_EXTRA, True),
-    Cell("py3.11-dbt1.8", "3.11", _dbt("1.8.10", "1.8.4"), UNIT + E2E + IN_PROCESS),
-    Cell("py3.11-dbt1.9", "3.11", _dbt("1.9.11", "1.9.6"), UNIT + E2E + IN_PROCESS),
-    Cell("py3.11-dbt1.10", "3.11", _dbt("1.10.23", "1.10.1"), UNIT + E2E + IN_PROCESS),
+    Cell("py3.11-dbt1.8", "3.11", _dbt("1.8.10", "1.8.4"), UNIT + E2E + IN_PROCESS + DRIVER),
+    Cell("py3.11-dbt1.9", "3.11", _dbt("1.9.11", "1.9.6"), UNIT + E2E + IN_PROCESS + DRIVER),
+    Cell("py3.11-dbt1.10", "3.11", _dbt("1.10.23", "1.10.1"), UNIT + E2E + IN_PROCESS + DRIVER),
     Cell(
         "py3.11-dbt-outside",
         "3.11",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -155,3 +156,31 @@ def test_a_killed_parent_leaves_a_driver_that_builds_nothing(shop: Shop) -> None
         time.sleep(0.1)
     assert not _alive(child)
     assert shop.built() == set() and not run_results.exists()
+
+
+def test_a_parse_failure_reads_as_without_the_driver(shop: Shop) -> None:
+    broken = shop.project.path / "models" / "zz_broken.yml"
+    broken.write_text("version: 2\nmodels:\n  - name: [unclosed\n")
+    try:
+        driven = shop.armor("run", *SUBPROCESS)
+        per_step = shop.armor("run", *SUBPROCESS, env={"ARMOR_DBT_DRIVER": "off"})
+    finally:
+        broken.unlink()
+    assert driven.returncode == per_step.returncode == 2, explain(driven)
+    assert "dbt-armor: error: dbt parse failed (exit 2): " in driven.stderr
+    assert "did not find expected ',' or ']'" in driven.stderr
+    clock = re.compile(r"\d\d:\d\d:\d\d(\.\d+)?")  # dbt's log lines carry the time
+    assert clock.sub("T", driven.stderr) == clock.sub("T", per_step.stderr)  # word for word
+
+
+def test_an_error_after_the_parse_stops_and_reaps_dbt(shop: Shop) -> None:
+    """A bad --policy value is found after dbt parsed: usage error, dbt stopped, no build."""
+    shop.ages()
+    shop.drop_models()
+    log = _fresh_log(shop)
+    done = shop.armor("run", *SUBPROCESS, "--policy", "stale=bogus", env=JSON_LOG)
+    assert done.returncode == 2, explain(done)
+    assert "stale='bogus' is not valid" in done.stderr and "Traceback" not in done.stderr
+    (pid,) = _dbt_pids(log)
+    assert not _alive(pid)
+    assert shop.built() == set()
