@@ -1,6 +1,7 @@
 """dbt-armor's driver: run by dbt's own Python (``python driver.py IN_FD OUT_FD``) to parse,
 list and, only on an explicit verdict, run dbt in one process. Standard library and dbt-core
-1.x only (Python 3.10+); JSON lines over two private pipes, never over stdout.
+1.x only (Python 3.10+); JSON lines over two private pipes, never over stdout. dbt_armor
+imports ``exit_code`` and ``raise_stack_limit`` from here: this file cannot import the package.
 """
 
 from __future__ import annotations
@@ -13,10 +14,6 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if sys.path and os.path.abspath(sys.path[0] or ".") == _HERE:
-    del sys.path[0]  # run by path: this package's modules must not shadow dbt's imports
-
 STACK_BYTES = 64 * 1024 * 1024  # the run's environment may be large (chunked gate results)
 TAIL_BYTES = 20_000  # of a failed step's output, returned to the parent
 
@@ -26,7 +23,8 @@ def _send(out: IO[str], message: dict[str, Any]) -> None:
     out.flush()
 
 
-def _raise_stack_limit() -> None:
+def raise_stack_limit() -> None:
+    """A larger stack rlimit, so a large environment (chunked gate results) gets through."""
     try:
         import resource
 
@@ -58,7 +56,7 @@ def _captured() -> Iterator[IO[bytes]]:
             os.close(saved[1])
 
 
-def _code(result: Any) -> int:
+def exit_code(result: Any) -> int:
     """The dbt CLI's exit code for a dbtRunnerResult: 0 success, 1 failure, 2 exception."""
     if getattr(result, "success", False):
         return 0
@@ -85,7 +83,7 @@ def _invoke(runner: Any, manifest: Any, argv: list[str]) -> tuple[Any, dict[str,
         result = runner(manifest=manifest).invoke(argv)
         tmp.seek(max(0, tmp.seek(0, os.SEEK_END) - TAIL_BYTES))
         output = tmp.read().decode("utf-8", "replace")
-    reply: dict[str, Any] = {"code": _code(result), "output": output}
+    reply: dict[str, Any] = {"code": exit_code(result), "output": output}
     if result.exception is not None:
         reply["exception"] = str(result.exception)
     if isinstance(result.result, list):
@@ -114,7 +112,7 @@ def serve(inbox: IO[str], outbox: IO[str]) -> int:
             if message.get("stdout_to_stderr"):
                 sys.stdout.flush()
                 os.dup2(2, 1)
-            code = _code(runner(manifest=manifest).invoke(argv))
+            code = exit_code(runner(manifest=manifest).invoke(argv))
             sys.stdout.flush()
             sys.stderr.flush()
             return code
@@ -126,7 +124,10 @@ def serve(inbox: IO[str], outbox: IO[str]) -> int:
 def main(argv: list[str]) -> int:
     """``driver.py IN_FD OUT_FD``: serve until the verdict; a broken pipe or Ctrl-C before it
     ends the process without running dbt."""
-    _raise_stack_limit()
+    here = os.path.dirname(os.path.abspath(__file__))
+    if sys.path and os.path.abspath(sys.path[0] or ".") == here:
+        del sys.path[0]  # run by path: this package's modules must not shadow dbt's imports
+    raise_stack_limit()
     inbox = os.fdopen(int(argv[1]), "r", encoding="utf-8")
     outbox = os.fdopen(int(argv[2]), "w", encoding="utf-8")
     try:

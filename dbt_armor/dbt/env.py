@@ -9,12 +9,14 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 
+from dbt_armor.dbt.driver import (
+    raise_stack_limit as raise_stack_limit,
+)  # the one copy: the driver cannot import this package
 from dbt_armor.errors import DbtError
 
 RESULTS_VAR = "DBT_ARMOR_RESULTS"
 CHUNK_BYTES = 100_000  # Linux caps one environment string at 128 KiB
 SECRET_VARS = ("ARMOR_API_KEY",)
-STACK_BYTES = 64 * 1024 * 1024  # child stack rlimit: ARG_MAX is a quarter of it on Linux
 
 
 def _utf8_slices(data: bytes, limit: int) -> list[bytes]:
@@ -97,19 +99,6 @@ def child_env(
     }
     env.update(extra)
     return env
-
-
-def raise_stack_limit() -> None:
-    """preexec_fn for dbt subprocesses: a larger stack rlimit lets a large environment through."""
-    try:
-        import resource
-
-        soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-        want = STACK_BYTES if hard == resource.RLIM_INFINITY else min(STACK_BYTES, hard)
-        if soft != resource.RLIM_INFINITY and soft < want:
-            resource.setrlimit(resource.RLIMIT_STACK, (want, hard))
-    except (ImportError, ValueError, OSError):
-        pass  # best effort: the default limit still fits ordinary results
 
 
 def environ_snapshot() -> dict[str, str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from dbt_armor.dbt.args import DbtArgs, split_args
+from dbt_armor.dbt.driver import exit_code
 from dbt_armor.dbt.env import child_env
 from dbt_armor.dbt.invoker import DbtInvoker, file_stamp
 from dbt_armor.dbt.selection import (
@@ -38,13 +39,6 @@ def scoped_environ(extra: Mapping[str, str], secrets: Iterable[str] = ()) -> Ite
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def exit_code(result: Any) -> int:
-    """The dbt CLI's exit code for a dbtRunnerResult: 0 success, 1 failure, 2 exception."""
-    if getattr(result, "success", False):
-        return 0
-    return 2 if getattr(result, "exception", None) is not None else 1
 
 
 class InProcessInvoker(DbtInvoker):
