@@ -54,7 +54,7 @@ EXIT_CODES = {0, 1, 2, 3, 4}
 
 FAKE_DBT = '''#!{python}
 """Stand-in dbt: records argv and environment, answers parse and ls from a fixture manifest."""
-import json, os, shutil, sys
+import json, os, sys
 from pathlib import Path
 
 argv = sys.argv[1:]
@@ -62,10 +62,10 @@ with open({dump!r}, "a", encoding="utf-8") as out:
     out.write(json.dumps({{"argv": argv, "env": dict(os.environ)}}) + "\\n")
 project = Path(argv[argv.index("--project-dir") + 1]) if "--project-dir" in argv else Path(".")
 manifest = project / "target" / "manifest.json"
-if argv[0] == "parse":
-    if not manifest.exists():
-        manifest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy({fixture!r}, manifest)
+if argv[0] == "parse":  # dbt rewrites the file on every parse: the same project, again
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    text = manifest.read_text() if manifest.exists() else Path({fixture!r}).read_text()
+    manifest.write_text(text)
 elif argv[0] == "ls":
     for uid, node in json.loads(manifest.read_text())["nodes"].items():
         if node["resource_type"] == "model":
