@@ -4,7 +4,8 @@ Baseline: ``dbt run`` (the dbt CLI). Measured: ``dbt-armor run`` with dbt in-pro
 ``--dbt-mode subprocess``, against the emulator on loopback and with 150 ms added to every API
 call, on a temp copy of integration_project and on a generated project (bench/big_project.py).
 Each round runs every case once in a rotating order; rows give medians, the range of the
-per-round ratios and the load average.
+per-round ratios, the median CPU time of each case's process tree (less sensitive to other load
+than wall time) and the load average.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -86,15 +88,26 @@ def _env(api_url: str) -> dict[str, str]:
 def _timed(
     argv: list[str], project: Path, env: dict[str, str], extra: tuple[str, ...] = ()
 ) -> float:
+    return _measured(argv, project, env, extra)[0]
+
+
+def _measured(
+    argv: list[str], project: Path, env: dict[str, str], extra: tuple[str, ...] = ()
+) -> tuple[float, float]:
+    """Wall seconds, and CPU seconds (user + system) of the process and every process it
+    waited for (dbt in subprocess mode); the emulator runs in this process and is not counted."""
     dirs = [*extra, "--project-dir", str(project), "--profiles-dir", str(project)]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(
         [*argv, *dirs], cwd=project, env=env, capture_output=True, text=True, timeout=1800
     )
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def _fresh(db: Path) -> None:
@@ -137,28 +150,39 @@ def _rounds(
     rounds: int,
     on_armor: Callable[[str], None],
     extra: tuple[str, ...],
-) -> dict[str, list[float]]:
-    """Wall times per case; round r starts with case r (mod 3) so no case always goes first.
-    One unmeasured round first leaves partial parsing and the gate cache as a user has them."""
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Wall and CPU times per case; round r starts with case r (mod 3) so no case always goes
+    first. One unmeasured round first leaves partial parsing and the gate cache as a user has
+    them."""
     names = list(CASES)
     for case in names:
         _timed(CASES[case], project, env, extra)
     times: dict[str, list[float]] = {c: [] for c in names}
+    cpu: dict[str, list[float]] = {c: [] for c in names}
     for r in range(rounds):
         for case in names[r % 3 :] + names[: r % 3]:
-            times[case].append(_timed(CASES[case], project, env, extra))
+            wall, used = _measured(CASES[case], project, env, extra)
+            times[case].append(wall)
+            cpu[case].append(used)
             if case != BASELINE:
                 on_armor(case)
-    return times
+    return times, cpu
 
 
-def _rows(scenario: str, times: dict[str, list[float]], note: str) -> list[dict[str, Any]]:
+def _rows(
+    scenario: str, times: dict[str, list[float]], cpu: dict[str, list[float]], note: str
+) -> list[dict[str, Any]]:
     base = times[BASELINE]
     b = statistics.median(base)
+    cpu_base = statistics.median(cpu[BASELINE])
     rows = []
     for case, values in times.items():
         ratios = [v / w for v, w in zip(values, base, strict=True)]
         spread = f"{len(values)} rounds, {min(values):.2f}-{max(values):.2f} s"
+        used = statistics.median(cpu[case])
+        spread += f"; CPU median {used:.2f} s" + (
+            f" (ratio {used / cpu_base:.2f})" if case != BASELINE and cpu_base else ""
+        )
         if case != BASELINE:
             spread += (
                 f"; per-round ratio median {statistics.median(ratios):.2f} "
@@ -202,8 +226,8 @@ def _scenario(
                 phases.setdefault(key, []).append(float(secs))
 
     before = _load_note()
-    times = _rounds(project, env, rounds, phase, extra)
-    rows = _rows(scenario, times, f"{before} before, {_load_note()} after")
+    times, cpu = _rounds(project, env, rounds, phase, extra)
+    rows = _rows(scenario, times, cpu, f"{before} before, {_load_note()} after")
     for row in rows:  # as it comes: a long run shows its progress
         print(f"   {row['case']}: {row['value']} s (ratio {row['ratio']})", file=sys.stderr)
     for key, secs in sorted(phases.items()):
