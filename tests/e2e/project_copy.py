@@ -30,6 +30,15 @@ _IGNORED = shutil.ignore_patterns("target", "dbt_packages", "logs", "*.duckdb", 
 _DROPPED_ENV = ("ARMOR_API_KEY", "DBT_TARGET_PATH", "DBT_PROFILES_DIR", "DBT_PROJECT_DIR")
 
 
+def process_alive(pid: int) -> bool:
+    """True while a process with this id exists (a dbt child the tests expect gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class DbtProject:
     """A copy of integration_project with its own DuckDB warehouse."""

@@ -8,7 +8,6 @@ of dbt processes a command started is the number of distinct ids in logs/dbt.log
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import subprocess
@@ -18,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from project_copy import DbtProject
+from project_copy import DbtProject, process_alive
 from shop import MODELS, Shop, explain, open_shop
 
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
@@ -49,14 +48,6 @@ def _fresh_log(shop: Shop) -> Path:
 def _dbt_pids(log: Path) -> set[int]:
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     return {int(line["info"]["pid"]) for line in lines}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_a_passing_gate_builds_in_one_dbt_process(shop: Shop) -> None:
@@ -97,7 +88,7 @@ def test_a_blocked_gate_runs_nothing_and_leaves_no_dbt_behind(shop: Shop) -> Non
         "model.armor_shop.fct_orders" in json.loads(shop.project.manifest_path.read_text())["nodes"]
     )  # the driver's parse wrote it
     (pid,) = _dbt_pids(log)
-    assert not _alive(pid)  # stopped and reaped before dbt-armor exited
+    assert not process_alive(pid)  # stopped and reaped before dbt-armor exited
 
 
 def test_platform_down_fails_closed_and_reaps_dbt(shop: Shop) -> None:
@@ -110,7 +101,7 @@ def test_platform_down_fails_closed_and_reaps_dbt(shop: Shop) -> None:
     assert done.returncode == 4, explain(done)
     assert shop.built() == set()
     (pid,) = _dbt_pids(log)  # dbt parsed while the platform reads failed
-    assert not _alive(pid)
+    assert not process_alive(pid)
 
 
 def test_a_failing_model_exits_1_and_json_keeps_stdout_pure(shop: Shop) -> None:
@@ -152,9 +143,9 @@ def test_a_killed_parent_leaves_a_driver_that_builds_nothing(shop: Shop) -> None
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 30
-    while _alive(child) and time.monotonic() < deadline:
+    while process_alive(child) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(child)
+    assert not process_alive(child)
     assert shop.built() == set() and not run_results.exists()
 
 
@@ -182,5 +173,5 @@ def test_an_error_after_the_parse_stops_and_reaps_dbt(shop: Shop) -> None:
     assert done.returncode == 2, explain(done)
     assert "stale='bogus' is not valid" in done.stderr and "Traceback" not in done.stderr
     (pid,) = _dbt_pids(log)
-    assert not _alive(pid)
+    assert not process_alive(pid)
     assert shop.built() == set()

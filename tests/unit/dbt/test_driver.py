@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from fake_dbt import FIXTURE, calls, install
+from project_copy import process_alive
 
 from dbt_armor.dbt import make_invoker
 from dbt_armor.dbt.driven import DriverInvoker
@@ -35,14 +36,6 @@ def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path, Pa
     monkeypatch.setenv("ARMOR_API_KEY", KEY)
     monkeypatch.delenv("ARMOR_DBT_DRIVER", raising=False)
     return script, project, log
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_parse_ls_and_run_happen_in_one_process(fake: tuple[str, Path, Path]) -> None:
@@ -110,9 +103,9 @@ def test_a_dead_parent_runs_nothing(fake: tuple[str, Path, Path], tmp_path: Path
     parent.send_signal(signal.SIGKILL)
     parent.wait()
     deadline = time.monotonic() + 20
-    while _alive(child) and time.monotonic() < deadline:
+    while process_alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)  # the child is not ours to reap: init does, once it exits
-    assert not _alive(child)
+    assert not process_alive(child)
     assert [c["argv"][0] for c in calls(log)] == ["parse"]
 
 
@@ -215,4 +208,4 @@ def test_ctrl_c_reaches_dbt_and_the_parent_returns_its_code(
     os.killpg(parent.pid, signal.SIGINT)
     out, _ = parent.communicate(timeout=30)
     assert "dbt exit 2" in out, out
-    assert parent.returncode == 0 and not _alive(child)
+    assert parent.returncode == 0 and not process_alive(child)
