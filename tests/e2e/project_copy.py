@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
@@ -37,6 +38,14 @@ def process_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def process_gone(pid: int, within: float) -> bool:
+    """Wait up to ``within`` seconds for the process to disappear; True once it has."""
+    deadline = time.monotonic() + within
+    while process_alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return not process_alive(pid)
 
 
 @dataclass(frozen=True)

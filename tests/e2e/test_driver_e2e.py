@@ -12,12 +12,11 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from project_copy import DbtProject, process_alive
+from project_copy import DbtProject, process_alive, process_gone
 from shop import MODELS, Shop, explain, open_shop
 
 from dbt_armor.emulator.config import DEFAULT_READWRITE_KEY
@@ -142,10 +141,7 @@ def test_a_killed_parent_leaves_a_driver_that_builds_nothing(shop: Shop) -> None
     child = int(parent.stdout.readline())
     parent.send_signal(signal.SIGKILL)
     parent.wait()
-    deadline = time.monotonic() + 30
-    while process_alive(child) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not process_alive(child)
+    assert process_gone(child, within=30)
     assert shop.built() == set() and not run_results.exists()
 
 
