@@ -7,18 +7,17 @@ the code ``errors.exit_code_for`` gives it; an ArmorError becomes one line on st
 
 from __future__ import annotations
 
-import gc
 import importlib
 import logging
 import os
 import sys
-import threading
 import time
 from typing import Any
 
 import click
 
 from dbt_armor import __version__
+from dbt_armor.dbt.driver import end_process, tune_gc
 from dbt_armor.errors import ArmorError, CommandOutcome, exit_code_for, process_exit_code
 
 # command name -> (module, short help). The wrapper commands share one module.
@@ -101,16 +100,12 @@ def _configure_logging() -> None:
 
 
 def _exit(code: int, whole_process: bool) -> None:
-    """Exit with ``code``. When this is the whole process (the console script) and platform
-    reads are still in flight after the gate's deadline (their threads would keep the
-    interpreter alive until the client timeout), abandon them: every file is written and the
-    output flushed, so the process ends now."""
-    in_flight = any(t.name.startswith(ABANDONABLE) and t.is_alive() for t in threading.enumerate())
-    if whole_process and in_flight:
-        logging.shutdown()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    """Exit with ``code``. When this is the whole process (the console script), every file is
+    written and the output flushed: end it without the interpreter's teardown (about 0.7 s once
+    dbt is loaded), and without waiting for platform reads still in flight after the gate's
+    deadline (their threads would keep the process alive until the client timeout)."""
+    if whole_process:
+        end_process(code, ABANDONABLE)
     sys.exit(code)
 
 
@@ -129,9 +124,7 @@ def main(argv: list[str] | None = None) -> Any:
     still in flight after the deadline be abandoned by ending the process at once.
     """
     _configure_logging()
-    # dbt's parse and our manifest/plan work allocate millions of cycle-free objects; the
-    # default generation-0 threshold (700) makes the cyclic GC a large share of CPU time.
-    gc.set_threshold(50_000, 20, 20)
+    tune_gc()
     # a caller passing argv may be a long-lived process: its deadline starts with this call
     started = STARTED if argv is None else time.monotonic()
     try:

@@ -11,6 +11,7 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -38,6 +39,12 @@ def test_fresh_sources_run_dbt(shop: Shop) -> None:
     manifest.unlink()
     done = shop.armor("run")
     assert done.returncode == 0, explain(done)
+    # the process ended without the interpreter's teardown, yet closed what dbt opened: DuckDB
+    # checkpointed (no write-ahead log left for the next reader) and dbt's log is complete
+    assert isinstance(shop.warehouse, Path)
+    assert not Path(f"{shop.warehouse}.wal").exists()
+    log = (shop.project.path / "logs" / "dbt.log").read_text().splitlines()
+    assert "Command `cli run` succeeded" in " ".join(log[-5:])
     assert shop.built() == set(MODELS)
     # the gate read dbt's parse from memory; the run wrote the file, with compiled SQL
     nodes = json.loads(manifest.read_text())["nodes"]
