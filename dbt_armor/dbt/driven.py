@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from dbt_armor.dbt.args import DbtArgs
-from dbt_armor.dbt.external import SubprocessInvoker, _tail
+from dbt_armor.dbt.external import SubprocessInvoker, _tail, reap, wait_for_dbt
 from dbt_armor.dbt.invoker import DbtInvoker
 from dbt_armor.dbt.selection import Selection
 from dbt_armor.errors import DbtError
@@ -27,7 +27,6 @@ from dbt_armor.errors import DbtError
 log = logging.getLogger(__name__)
 
 DRIVER = Path(__file__).with_name("driver.py")
-STOP_SECONDS = 5.0  # a child told to stop exits at once; after this it is terminated
 
 
 def _shutdown(proc: subprocess.Popen[bytes], pipes: tuple[IO[str], IO[str]]) -> None:
@@ -35,14 +34,7 @@ def _shutdown(proc: subprocess.Popen[bytes], pipes: tuple[IO[str], IO[str]]) -> 
     for pipe in pipes:
         with contextlib.suppress(OSError):
             pipe.close()
-    for signal_it in (None, proc.terminate, proc.kill):
-        if signal_it is not None:
-            signal_it()
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    reap(proc)
 
 
 class _Child:
@@ -93,15 +85,9 @@ class _Child:
         )
 
     def wait(self) -> int:
-        """dbt's exit code; a first Ctrl-C (dbt got it too) waits for dbt to stop."""
+        """dbt's exit code (signals as ``wait_for_dbt`` says); the child is reaped after."""
         try:
-            return self.proc.wait()
-        except KeyboardInterrupt:
-            try:
-                return self.proc.wait()
-            except KeyboardInterrupt:
-                self.close()
-                raise
+            return wait_for_dbt(self.proc, self.close)
         finally:
             self.close()
 

@@ -5,9 +5,15 @@ Owns building argv/env for the child and reading ls output; uses only flags both
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from dbt_armor.dbt.args import DbtArgs, split_args
 from dbt_armor.dbt.env import child_env, environ_snapshot, raise_stack_limit
@@ -20,6 +26,71 @@ from dbt_armor.dbt.selection import (
     selection_from_rows,
 )
 from dbt_armor.errors import DbtError
+
+STOP_SECONDS = 5.0  # a dbt told to stop gets this long before it is terminated, then killed
+
+
+def reap(proc: subprocess.Popen[Any], grace: float = STOP_SECONDS) -> None:
+    """Make sure ``proc`` has ended: wait ``grace`` seconds, then terminate it, then kill it."""
+    for signal_it in (None, proc.terminate, proc.kill):
+        if signal_it is not None:
+            signal_it()
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextlib.contextmanager
+def _passing_sigterm(proc: subprocess.Popen[Any], received: list[int]) -> Iterator[None]:
+    """For the block, a SIGTERM to this process goes to dbt too (recorded in ``received``); a
+    Python handler that was there (an orchestrator's) then runs as before. Only the main
+    thread can set handlers; an ignored SIGTERM stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous is signal.SIG_IGN or previous is None:  # None: set outside Python, keep it
+        yield
+        return
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        received.append(signum)
+        with contextlib.suppress(OSError):
+            proc.send_signal(signum)
+        if callable(previous):
+            previous(signum, frame)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def wait_for_dbt(proc: subprocess.Popen[Any], stop: Callable[[], None]) -> int:
+    """dbt's exit code once it has ended, with signals handled as if the user ran dbt itself.
+
+    Ctrl-C reaches dbt with the terminal's process group: the first one waits for dbt to stop
+    (it cancels its queries and writes run_results.json), a second one stops it and is raised.
+    A SIGTERM to dbt-armor (an orchestrator cancelling the task) is passed on to dbt; once dbt
+    has ended, dbt-armor ends by the same signal. Whatever else interrupts the wait (an
+    orchestrator's own SIGTERM handler raising) stops dbt first: dbt never outlives the wait.
+    """
+    received: list[int] = []
+    try:
+        with _passing_sigterm(proc, received):
+            try:
+                code = proc.wait()
+            except KeyboardInterrupt:
+                code = proc.wait()
+    except BaseException:
+        stop()
+        raise
+    if received and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        os.kill(os.getpid(), signal.SIGTERM)  # ends this process, as it would have without us
+    return code
 
 
 def _tail(text: str, lines: int = 5) -> str:
@@ -110,10 +181,9 @@ class SubprocessInvoker(DbtInvoker):
 
     def _run(self, command: str, argv: list[str], env_extra: Mapping[str, str]) -> int:
         try:
-            done = subprocess.run(
+            proc = subprocess.Popen(
                 [self.executable, command, *argv],
                 env=self._env(env_extra),
-                check=False,
                 preexec_fn=raise_stack_limit,
             )
         except OSError as exc:
@@ -121,4 +191,4 @@ class SubprocessInvoker(DbtInvoker):
                 f"cannot start {self.executable}: {exc.strerror}",
                 hint="the environment may be too large; check --dbt-executable",
             ) from exc
-        return done.returncode
+        return wait_for_dbt(proc, lambda: reap(proc))

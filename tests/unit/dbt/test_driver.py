@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_dbt import FIXTURE, calls, install
@@ -206,3 +207,62 @@ def test_ctrl_c_reaches_dbt_and_the_parent_returns_its_code(
     out, _ = parent.communicate(timeout=30)
     assert "dbt exit 2" in out, out
     assert parent.returncode == 0 and not process_alive(child)
+
+
+def _parent_running_dbt(script: str, project: Path, started: Path, setup: str = "") -> Any:
+    """A parent process (dbt-armor's side) whose dbt run waits until signalled; returns the
+    parent and dbt's pid once dbt's run has started."""
+    code = (
+        f"{setup}\n"
+        "from dbt_armor.dbt import make_invoker\n"
+        f"inv = make_invoker(executable={script!r}, mode='subprocess')\n"
+        f"argv = ['--project-dir', {str(project)!r}]\n"
+        "inv.parse(argv)\n"
+        "print('dbt exit', inv.run('run', argv, {}), flush=True)\n"
+    )
+    env = {**os.environ, "FAKE_STARTED_FILE": str(started)}
+    parent = subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return parent, int(started.read_text())
+
+
+@pytest.mark.parametrize("driver", ["on", "off"])
+def test_sigterm_to_the_parent_ends_dbt_and_then_the_parent(
+    fake: tuple[str, Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, driver: str
+) -> None:
+    """An orchestrator cancelling the task sends SIGTERM to dbt-armor only: dbt gets it too and
+    the run does not go on behind the orchestrator's back; dbt-armor then ends by SIGTERM, as
+    dbt itself would have."""
+    if driver == "off":
+        monkeypatch.setenv("ARMOR_DBT_DRIVER", "off")
+    script, project, _ = fake
+    parent, child = _parent_running_dbt(script, project, tmp_path / "run-started")
+    os.kill(parent.pid, signal.SIGTERM)
+    out, _ = parent.communicate(timeout=30)
+    assert parent.returncode == -signal.SIGTERM, out
+    assert process_gone(child, within=10)
+
+
+def test_an_orchestrators_sigterm_handler_still_runs_and_dbt_is_stopped(
+    fake: tuple[str, Path, Path], tmp_path: Path
+) -> None:
+    """A SIGTERM handler the orchestrator set (one that raises, as Airflow's does) runs as
+    before; dbt got the signal and is reaped before the exception leaves the wait."""
+    script, project, _ = fake
+    setup = (
+        "import signal, sys\n"
+        "def cancelled(signum, frame):\n"
+        "    raise SystemExit(9)\n"
+        "signal.signal(signal.SIGTERM, cancelled)"
+    )
+    parent, child = _parent_running_dbt(script, project, tmp_path / "run-started", setup)
+    os.kill(parent.pid, signal.SIGTERM)
+    out, _ = parent.communicate(timeout=30)
+    assert parent.returncode == 9, out
+    assert "dbt exit" not in out
+    assert not process_alive(child)
