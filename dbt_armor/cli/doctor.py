@@ -17,7 +17,7 @@ from dbt_armor.cli.options import (
     project_invocation,
 )
 from dbt_armor.cli.output import emit_json
-from dbt_armor.dbt.invoker import dbt_core_available, find_executable
+from dbt_armor.dbt.invoker import dbt_core_available, driver_python, find_executable
 from dbt_armor.dbt.version import executable_version
 from dbt_armor.errors import (
     ApiError,
@@ -59,7 +59,8 @@ def subprocess_engine(executable: str | None = None) -> dict[str, str]:
     found = executable_version(exe)
     if found is None:
         return {"engine": f"{exe}: version unknown (`{exe} --version` failed)", "ok": "no"}
-    return {"engine": f"{exe}: {found.describe()} (subprocess)", "ok": "yes"}
+    how = "one process through the driver" if driver_python(exe) else "one process per step"
+    return {"engine": f"{exe}: {found.describe()} (subprocess, {how})", "ok": "yes"}
 
 
 def check_platform(settings: Any) -> tuple[dict[str, Any], CommandOutcome]:

@@ -235,15 +235,24 @@ def make_invoker(
     from dbt_armor.dbt.external import SubprocessInvoker
 
     found = find_executable(executable)
+    python = driver_python(found, driver)
+    if python is not None:
+        from dbt_armor.dbt.driven import DriverInvoker
+
+        return DriverInvoker(project, profiles, found, python, secrets)
+    return SubprocessInvoker(project, profiles, found, secrets)
+
+
+def driver_python(executable: str, driver: bool | None = None) -> list[str] | None:
+    """The command that runs the driver for this dbt executable (its console script's
+    Python), or None when dbt runs once per step: the driver is off (``driver`` False; None
+    reads ARMOR_DBT_DRIVER), not on POSIX, or ``executable`` is not dbt-core's console
+    script."""
     env = environ_snapshot()
     if driver is None:
         driver = env.get(DRIVER_VAR, "on").strip().lower() not in OFF
-    if driver and os.name == "posix":  # the driver's pipes are passed as POSIX descriptors
-        from dbt_armor.dbt.script import console_script_python
+    if not driver or os.name != "posix":  # the driver's pipes are passed as POSIX descriptors
+        return None
+    from dbt_armor.dbt.script import console_script_python
 
-        python = console_script_python(found, env)
-        if python is not None:
-            from dbt_armor.dbt.driven import DriverInvoker
-
-            return DriverInvoker(project, profiles, found, python, secrets)
-    return SubprocessInvoker(project, profiles, found, secrets)
+    return console_script_python(executable, env)

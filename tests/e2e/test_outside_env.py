@@ -62,7 +62,8 @@ def test_doctor_names_the_version_of_the_dbt_on_path(emulator: Any, api_key: str
     engine = json.loads(done.stdout)["dbt"]
     core, duckdb = _installed(dbt, "dbt-core"), _installed(dbt, "dbt-duckdb")
     assert engine == {
-        "engine": f"{dbt}: dbt-core {core}; duckdb {duckdb} (subprocess)",
+        "engine": f"{dbt}: dbt-core {core}; duckdb {duckdb} "
+        "(subprocess, one process through the driver)",
         "ok": "yes",
     }
 

@@ -89,7 +89,29 @@ def test_executable_version_runs_the_executable(tmp_path: Path) -> None:
 def test_doctor_names_the_version_of_a_dbt_outside_this_environment(tmp_path: Path) -> None:
     exe = _fake_dbt(tmp_path, CORE_18_OFFLINE)
     info = subprocess_engine(exe)
-    assert info == {"engine": f"{exe}: dbt-core 1.8.9; duckdb 1.8.4 (subprocess)", "ok": "yes"}
+    assert info == {
+        "engine": f"{exe}: dbt-core 1.8.9; duckdb 1.8.4 (subprocess, one process per step)",
+        "ok": "yes",
+    }
+
+
+def test_doctor_says_whether_dbt_runs_through_the_driver(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt-core's console script is driven in one process, unless ARMOR_DBT_DRIVER is off."""
+    script = tmp_path / "dbt"
+    script.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        "if False:\n    from dbt.cli.main import cli\n"
+        f"sys.stdout.write({CORE_18_OFFLINE!r})\n"
+    )
+    script.chmod(0o755)
+    monkeypatch.delenv("ARMOR_DBT_DRIVER", raising=False)
+    assert subprocess_engine(str(script))["engine"].endswith(
+        "(subprocess, one process through the driver)"
+    )
+    monkeypatch.setenv("ARMOR_DBT_DRIVER", "off")
+    assert subprocess_engine(str(script))["engine"].endswith("(subprocess, one process per step)")
 
 
 def test_doctor_says_when_the_version_cannot_be_read(tmp_path: Path) -> None:
