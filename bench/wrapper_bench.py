@@ -271,10 +271,10 @@ def _big(tmp: Path, models: int, rounds: int) -> list[dict[str, Any]]:
 
 
 def run(quick: bool = False) -> list[dict[str, Any]]:
-    rounds = 3 if quick else 7
+    rounds = 3 if quick else 11
     with TemporaryDirectory(prefix="armor-wrapper-bench-") as tmp:
         rows = _integration(Path(tmp), rounds)
-        rows += _big(Path(tmp), 200 if quick else 1000, 2 if quick else 7)
+        rows += _big(Path(tmp), 200 if quick else 1000, 2 if quick else 11)
     return rows
 
 
