@@ -69,6 +69,34 @@ def _passing_sigterm(proc: subprocess.Popen[Any], received: list[int]) -> Iterat
         signal.signal(signal.SIGTERM, previous)
 
 
+@contextlib.contextmanager
+def _first_ctrl_c_waits() -> Iterator[None]:
+    """For the block, the first Ctrl-C (dbt got it too, with the terminal's process group) is
+    absorbed, so the wait for dbt's exit status carries on; a second one raises
+    KeyboardInterrupt. Raising on the first would race with dbt's exit: a wait interrupted
+    just as it reaped dbt loses the status, and Popen then reports 0. Only Python's default
+    handler on the main thread is replaced; any other handler stays as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler:
+        yield
+        return
+    seen: list[int] = []
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        seen.append(signum)
+        if len(seen) > 1:
+            raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def wait_for_dbt(proc: subprocess.Popen[Any], stop: Callable[[], None]) -> int:
     """dbt's exit code once it has ended, with signals handled as if the user ran dbt itself.
 
@@ -80,8 +108,8 @@ def wait_for_dbt(proc: subprocess.Popen[Any], stop: Callable[[], None]) -> int:
     """
     received: list[int] = []
     try:
-        with _passing_sigterm(proc, received):
-            try:
+        with _passing_sigterm(proc, received), _first_ctrl_c_waits():
+            try:  # KeyboardInterrupt here: a thread or a handler that could not be replaced
                 code = proc.wait()
             except KeyboardInterrupt:
                 code = proc.wait()
