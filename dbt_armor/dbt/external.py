@@ -42,47 +42,54 @@ def reap(proc: subprocess.Popen[Any], grace: float = STOP_SECONDS) -> None:
             continue
 
 
+Handler = Callable[[int, FrameType | None], None]
+
+
 @contextlib.contextmanager
-def _passing_sigterm(proc: subprocess.Popen[Any], received: list[int]) -> Iterator[None]:
-    """For the block, a SIGTERM to this process goes to dbt too (recorded in ``received``); a
-    Python handler that was there (an orchestrator's) then runs as before. Only the main
-    thread can set handlers; an ignored SIGTERM stays ignored."""
+def _handling(
+    signum: int, replaces: Callable[[Any], bool], make: Callable[[Any], Handler]
+) -> Iterator[None]:
+    """For the block, ``make(previous)`` handles ``signum`` when ``replaces(previous)``; else
+    (and off the main thread, where handlers cannot be set) the handler stays as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = signal.getsignal(signal.SIGTERM)
-    if previous is signal.SIG_IGN or previous is None:  # None: set outside Python, keep it
+    previous = signal.getsignal(signum)
+    if not replaces(previous):
         yield
         return
-
-    def forward(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-        with contextlib.suppress(OSError):
-            proc.send_signal(signum)
-        if callable(previous):
-            previous(signum, frame)
-
-    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signum, make(previous))
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        signal.signal(signum, previous)
 
 
-@contextlib.contextmanager
-def _first_ctrl_c_waits() -> Iterator[None]:
-    """For the block, the first Ctrl-C (dbt got it too, with the terminal's process group) is
-    absorbed, so the wait for dbt's exit status carries on; a second one raises
-    KeyboardInterrupt. Raising on the first would race with dbt's exit: a wait interrupted
-    just as it reaped dbt loses the status, and Popen then reports 0. Only Python's default
-    handler on the main thread is replaced; any other handler stays as it is."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:
-        yield
-        return
+def _passing_sigterm(
+    proc: subprocess.Popen[Any], received: list[int]
+) -> contextlib.AbstractContextManager[None]:
+    """A SIGTERM to this process goes to dbt too (recorded in ``received``); a Python handler
+    that was there (an orchestrator's) then runs as before. An ignored SIGTERM, or one set
+    outside Python (None), stays as it is."""
+
+    def make(previous: Any) -> Handler:
+        def forward(signum: int, frame: FrameType | None) -> None:
+            received.append(signum)
+            with contextlib.suppress(OSError):
+                proc.send_signal(signum)
+            if callable(previous):
+                previous(signum, frame)
+
+        return forward
+
+    return _handling(signal.SIGTERM, lambda prev: prev not in (signal.SIG_IGN, None), make)
+
+
+def _first_ctrl_c_waits() -> contextlib.AbstractContextManager[None]:
+    """The first Ctrl-C (dbt got it too, with the terminal's process group) is absorbed, so the
+    wait for dbt's exit status carries on; a second one raises KeyboardInterrupt. Raising on
+    the first would race with dbt's exit: a wait interrupted just as it reaped dbt loses the
+    status, and Popen then reports 0. Only Python's default handler is replaced."""
     seen: list[int] = []
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
@@ -90,11 +97,9 @@ def _first_ctrl_c_waits() -> Iterator[None]:
         if len(seen) > 1:
             raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    return _handling(
+        signal.SIGINT, lambda prev: prev is signal.default_int_handler, lambda _: interrupt
+    )
 
 
 def wait_for_dbt(proc: subprocess.Popen[Any], stop: Callable[[], None]) -> int:
